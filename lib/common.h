@@ -1,0 +1,255 @@
+/* SPDX-License-Identifier: MIT */
+/* common.h - internal types and helpers shared by the portable library. */
+#ifndef ST_COMMON_H
+#define ST_COMMON_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <poll.h>
+
+#include "st.h"
+#include "md.h"
+
+#define _st_likely(x)   __builtin_expect(!!(x), 1)
+#define _st_unlikely(x) __builtin_expect(!!(x), 0)
+
+/* Abort with file:line on a broken internal invariant (never for bad
+ * caller input, which gets an errno). */
+#define ST_ASSERT(cond) \
+    do { if (_st_unlikely(!(cond))) _st_fatal(__FILE__, __LINE__, #cond); } \
+    while (0)
+void _st_fatal(const char *file, int line, const char *what) ST_HIDDEN
+    __attribute__((noreturn));
+
+#define ST_KEYS_MAX             16
+#define ST_DEFAULT_STACK_SIZE   (128 * 1024)
+
+/* ---- circular doubly-linked lists ------------------------------------ */
+typedef struct _st_clist {
+    struct _st_clist *next;             /* following node, or the head */
+    struct _st_clist *prev;             /* preceding node, or the head */
+} _st_clist_t;
+
+#define ST_CLIST_INIT(l)    ((l)->next = (l)->prev = (l))
+#define ST_CLIST_EMPTY(l)   ((l)->next == (l))
+#define ST_CONTAINER(p, type, member) \
+    ((type *)(void *)((char *)(p) - offsetof(type, member)))
+
+static inline void _st_clist_append(_st_clist_t *head, _st_clist_t *e)
+{
+    e->next = head;
+    e->prev = head->prev;
+    head->prev->next = e;
+    head->prev = e;
+}
+
+static inline void _st_clist_prepend(_st_clist_t *head, _st_clist_t *e)
+{
+    e->prev = head;
+    e->next = head->next;
+    head->next->prev = e;
+    head->next = e;
+}
+
+static inline void _st_clist_remove(_st_clist_t *e)
+{
+    e->next->prev = e->prev;
+    e->prev->next = e->next;
+    e->next = e->prev = e;
+}
+
+/* ---- stacks ----------------------------------------------------------- */
+typedef struct _st_stack {
+    _st_clist_t links;                  /* stack cache membership */
+    char *vaddr;                        /* start of the whole mapping */
+    size_t vaddr_size;                  /* length of the whole mapping */
+    char *bottom;                       /* lowest usable address */
+    char *top;                          /* highest usable address (excl.) */
+    size_t size;                        /* usable bytes, >= the request */
+    unsigned int gen;                   /* times this mapping was used */
+    int guarded;                        /* has a PROT_NONE guard page */
+    int randomized;                     /* has a spare page for st_randomize_stacks */
+    void *tcb;                          /* where the thread block goes */
+} _st_stack_t;
+
+/* ---- threads ---------------------------------------------------------- */
+enum {
+    ST_ST_RUNNING,                      /* the current thread */
+    ST_ST_RUNNABLE,                     /* on the run queue */
+    ST_ST_IO_WAIT,                      /* in st_poll */
+    ST_ST_LOCK_WAIT,                    /* queued on a mutex */
+    ST_ST_COND_WAIT,                    /* queued on a cond (or join) */
+    ST_ST_SLEEPING,                     /* timed sleep */
+    ST_ST_SUSPENDED,                    /* sleep with no timeout */
+    ST_ST_ZOMBIE,                       /* exited joinable, not joined */
+    ST_ST_DEAD                          /* finished; resources released */
+};
+
+#define ST_FL_PRIMORDIAL    0x01        /* runs on the process stack */
+#define ST_FL_IDLE          0x02        /* the idle thread */
+#define ST_FL_ON_SLEEPQ     0x04        /* has a timer in the heap */
+#define ST_FL_INTERRUPT     0x08        /* interrupt pending */
+#define ST_FL_TIMEDOUT      0x10        /* woken by its timer */
+#define ST_FL_JOINABLE      0x20        /* created joinable */
+#define ST_FL_JOINED        0x40        /* a joiner took its value */
+
+struct _st_cond {
+    _st_clist_t wait_q;                 /* threads linked by wait_links */
+};
+
+struct _st_mutex {
+    struct _st_thread *owner;           /* NULL when free */
+    _st_clist_t wait_q;                 /* threads linked by wait_links */
+};
+
+typedef struct _st_thread _st_thread_t;
+struct _st_thread {
+    int state;                          /* ST_ST_* */
+    int flags;                          /* ST_FL_* */
+    _st_clist_t links;                  /* run queue or zombie queue */
+    _st_clist_t wait_links;             /* cond or mutex wait queue */
+    _st_clist_t all_links;              /* every live thread, for debuggers */
+    void *(*start)(void *arg);          /* start function */
+    void *arg;                          /* its argument */
+    void *retval;                       /* value passed to st_thread_exit */
+    _st_stack_t *stack;                 /* NULL for the primordial thread */
+    st_utime_t due;                     /* timer deadline */
+    size_t heap_index;                  /* slot in the timer heap */
+    struct _st_cond term;               /* joiners wait here */
+    uintptr_t magic;                    /* handle check, see THREAD_MAGIC */
+    void *private_data[ST_KEYS_MAX];    /* thread-specific values */
+    char name[ST_THREAD_NAME_MAX];      /* optional name, NUL-terminated */
+    _st_md_context_t ctx;               /* saved machine context */
+};
+
+#define ST_THREAD_MAGIC ((uintptr_t)0x5354687265616421ULL)
+#define ST_THREAD_VALID(t) \
+    ((t) != NULL && (t)->magic == ((uintptr_t)(t) ^ ST_THREAD_MAGIC))
+
+/* ---- poll requests and event systems --------------------------------- */
+typedef struct _st_pollq _st_pollq_t;
+
+/* One per pollfd entry; backends that index waiters by descriptor
+ * (epoll) link these into per-descriptor lists. */
+typedef struct _st_pollnode {
+    _st_clist_t links;                  /* per-descriptor waiter list */
+    _st_pollq_t *pq;                    /* owning request */
+} _st_pollnode_t;
+
+struct _st_pollq {
+    _st_clist_t links;                  /* the scheduler's I/O list */
+    struct pollfd *pds;                 /* caller's array */
+    int npds;                           /* its length */
+    int on_ioq;                         /* still registered */
+    _st_thread_t *thread;               /* the waiting thread */
+    unsigned long long seq;             /* registration order */
+    _st_pollnode_t *nodes;              /* npds nodes, or NULL */
+    int ready;                          /* scratch for dispatch */
+};
+
+typedef struct _st_eventsys_ops {
+    const char *name;                   /* reported by st_get_eventsys_name */
+    int val;                            /* ST_EVENTSYS_* */
+    int (*probe)(void);                 /* 0 if usable on this kernel */
+    int (*init)(void);                  /* per-scheduler set-up */
+    void (*destroy)(void);              /* release everything */
+    int (*pollset_add)(_st_pollq_t *pq);/* register atomically, or -1 */
+    void (*pollset_del)(_st_pollq_t *pq);/* unregister */
+    void (*dispatch)(void);             /* wait and wake ready requests */
+    int (*fd_new)(int osfd);            /* a netfd is made on osfd */
+    int (*fd_close)(int osfd);          /* EBUSY if waited on */
+    void (*fd_free)(int osfd);          /* the netfd on osfd went away */
+    int (*fd_getlimit)(void);           /* 0 = no limit */
+} _st_eventsys_ops_t;
+
+extern const _st_eventsys_ops_t _st_eventsys_select ST_HIDDEN;
+extern const _st_eventsys_ops_t _st_eventsys_poll ST_HIDDEN;
+extern const _st_eventsys_ops_t _st_eventsys_epoll ST_HIDDEN;
+extern const _st_eventsys_ops_t _st_eventsys_kqueue ST_HIDDEN;
+extern const _st_eventsys_ops_t _st_eventsys_io_uring ST_HIDDEN;
+
+/* ---- netfds ----------------------------------------------------------- */
+struct _st_netfd {
+    int osfd;                           /* wrapped descriptor */
+    int inuse;                          /* 0 while on the free list */
+    void *private_data;                 /* st_netfd_setspecific value */
+    void (*destructor)(void *);         /* and its destructor */
+    struct _st_netfd *next;             /* free list */
+};
+
+/* ---- the per-OS-thread scheduler -------------------------------------- */
+typedef struct _st_vp {
+    int initialized;                    /* st_init done */
+    _st_thread_t *current;              /* running thread */
+    _st_thread_t *idle;                 /* idle thread */
+    _st_thread_t *primordial;           /* st_init's caller */
+    _st_clist_t run_q;                  /* runnable threads (links) */
+    _st_clist_t io_q;                   /* poll requests (links) */
+    _st_clist_t zombie_q;               /* unjoined zombies (links) */
+    _st_clist_t all_q;                  /* all live threads (all_links) */
+    _st_thread_t **heap;                /* timer min-heap by due */
+    size_t heap_len;                    /* threads in the heap */
+    size_t heap_cap;                    /* allocated slots */
+    st_utime_t last_clock;              /* last clock reading */
+    int active_count;                   /* threads keeping us alive */
+    int nthreads;                       /* live threads (introspection) */
+    st_switch_cb_t switch_in_cb;        /* run after switching in */
+    st_switch_cb_t switch_out_cb;       /* run before switching out */
+    const _st_eventsys_ops_t *ev;       /* chosen backend or NULL */
+    unsigned long long pollq_seq;       /* next poll request number */
+    size_t pagesize;                    /* cached sysconf value */
+    _st_clist_t stack_cache;            /* free stacks, most recent first */
+    size_t stack_cache_len;             /* stacks in the cache */
+    struct _st_netfd *netfd_free;       /* LIFO of free netfd objects */
+    time_t cached_time;                 /* st_time cache, 0 = off */
+    st_utime_t cached_time_stamp;       /* when it was read */
+    int randomize_stacks;               /* st_randomize_stacks value */
+    int exiting;                        /* final exit in progress */
+    uint64_t rng;                       /* private PRNG state */
+} _st_vp_t;
+
+extern __thread _st_vp_t _st_this_vp ST_HIDDEN
+    __attribute__((tls_model("initial-exec")));
+#define VP (&_st_this_vp)
+
+/* sched.c */
+void _st_switch(void) ST_HIDDEN;
+void _st_add_runq(_st_thread_t *t) ST_HIDDEN;
+void _st_add_runq_head(_st_thread_t *t) ST_HIDDEN;
+void _st_wake(_st_thread_t *t) ST_HIDDEN;
+
+/* timer.c */
+void _st_add_sleepq(_st_thread_t *t, st_utime_t timeout) ST_HIDDEN;
+void _st_del_sleepq(_st_thread_t *t) ST_HIDDEN;
+void _st_check_clock(void) ST_HIDDEN;
+st_utime_t _st_next_timeout(void) ST_HIDDEN;   /* NO_TIMEOUT if none */
+void _st_timer_reset(void) ST_HIDDEN;
+
+/* stack.c */
+_st_stack_t *_st_stack_new(size_t size) ST_HIDDEN;
+void _st_stack_free(_st_stack_t *s) ST_HIDDEN;
+void _st_stack_cache_trim(size_t keep) ST_HIDDEN;
+void _st_stack_check(_st_thread_t *t) ST_HIDDEN;
+
+/* key.c */
+void _st_key_run_destructors(_st_thread_t *t) ST_HIDDEN;
+
+/* netfd.c */
+void _st_netfd_destroy_all(void) ST_HIDDEN;
+
+/* eventsys.c */
+int _st_eventsys_resolve(void) ST_HIDDEN;
+unsigned long _st_fork_generation(void) ST_HIDDEN;
+
+/* io.c: make a poll request's thread runnable (called by dispatch after
+ * revents are written and the request is unregistered). */
+void _st_pollq_wake(_st_pollq_t *pq) ST_HIDDEN;
+
+/* Saturating deadline: last_clock + timeout never wraps. */
+static inline st_utime_t _st_deadline(st_utime_t base, st_utime_t timeout)
+{
+    st_utime_t d = base + timeout;
+    return d < base ? (ST_UTIME_NO_TIMEOUT - 1) : d;
+}
+
+#endif /* ST_COMMON_H */

@@ -1,0 +1,471 @@
+/* SPDX-License-Identifier: MIT */
+/* ev_epoll.c - the epoll(7) event system (Linux). */
+/*
+ * Waiters are indexed by descriptor: each pollfd entry of a request is a
+ * node on its descriptor's list, so a dispatch costs work in proportion
+ * to the descriptors that are ready, not to the threads that wait.
+ *
+ * The kernel interest of a descriptor wrapped by a netfd is kept after
+ * its last waiter leaves, so a thread that waits on the same descriptor
+ * again (the usual read, process, read loop) pays no epoll_ctl.  The
+ * extra interest is trimmed when it fires with nobody waiting, and
+ * dropped when the netfd is freed or closed.  Raw st_poll descriptors
+ * (no netfd) are unregistered as soon as their last waiter leaves.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "common.h"
+
+#define EP_DIRS (EPOLLIN | EPOLLOUT | EPOLLPRI)
+#define MAX_EVENTS 65536
+
+typedef struct ep_fd {
+    int rd, wr, ex;                     /* waiters per direction */
+    int refs;                           /* netfds wrapping the descriptor */
+    unsigned int mask;                  /* interest the kernel holds */
+    short revents;                      /* scratch: fired bits (POLL*) */
+    short trim;                         /* scratch: fired unwanted bits */
+    _st_pollnode_t *waiters;            /* NULL-terminated node list */
+} ep_fd_t;
+
+struct ep_state {
+    int epfd;                           /* the epoll instance */
+    unsigned long fork_gen;             /* _st_fork_generation at creation */
+    ep_fd_t *tab;                       /* indexed by descriptor */
+    int tabsize;                        /* entries in tab */
+    int nregistered;                    /* descriptors with a mask */
+    struct epoll_event *evs;            /* epoll_wait buffer */
+    int evcap;                          /* its entries */
+    _st_pollq_t **ready;                /* scratch: requests to wake */
+    int readycap;                       /* its entries */
+    int *fired;                         /* scratch: descriptors fired */
+    int firedcap;                       /* its entries */
+    int have_pwait2;                    /* epoll_pwait2 usable */
+};
+
+static __thread struct ep_state *E __attribute__((tls_model("initial-exec")));
+
+static int ep_probe(void)
+{
+    int fd = epoll_create1(EPOLL_CLOEXEC);
+
+    if (fd < 0)
+        return -1;
+    close(fd);
+    return 0;
+}
+
+static int grow_array(void **arr, int *cap, int need, size_t elem)
+{
+    int n = *cap ? *cap : 64;
+    void *p;
+
+    if (need <= *cap)
+        return 0;
+    while (n < need)
+        n *= 2;
+    p = realloc(*arr, (size_t)n * elem);
+    if (p == NULL) {
+        errno = ENOMEM;
+        return -1;
+    }
+    *arr = p;
+    *cap = n;
+    return 0;
+}
+
+static int ep_grow(int fd)
+{
+    int old = E->tabsize, n = old ? old : 64;
+    ep_fd_t *t;
+
+    if (fd < old)
+        return 0;
+    while (n <= fd)
+        n *= 2;
+    t = realloc(E->tab, (size_t)n * sizeof *t);
+    if (t == NULL) {
+        errno = ENOMEM;
+        return -1;
+    }
+    memset(t + old, 0, (size_t)(n - old) * sizeof *t);
+    E->tab = t;
+    E->tabsize = n;
+    return 0;
+}
+
+static int ep_init(void)
+{
+    int hint = st_getfdlimit();
+
+    E = calloc(1, sizeof *E);
+    if (E == NULL) {
+        errno = ENOMEM;
+        return -1;
+    }
+    E->epfd = epoll_create1(EPOLL_CLOEXEC);
+    if (E->epfd < 0) {
+        int err = errno;
+        free(E);
+        E = NULL;
+        errno = err;
+        return -1;
+    }
+    E->fork_gen = _st_fork_generation();
+    E->have_pwait2 = 1;
+    if (hint <= 0 || hint > 4096)
+        hint = 4096;
+    if (ep_grow(hint - 1) < 0 ||
+        grow_array((void **)&E->evs, &E->evcap, 64, sizeof *E->evs) < 0) {
+        close(E->epfd);
+        free(E->tab);
+        free(E);
+        E = NULL;
+        errno = ENOMEM;
+        return -1;
+    }
+    return 0;
+}
+
+static void ep_destroy(void)
+{
+    if (E == NULL)
+        return;
+    close(E->epfd);
+    free(E->tab);
+    free(E->evs);
+    free(E->ready);
+    free(E->fired);
+    free(E);
+    E = NULL;
+}
+
+static unsigned int needed(const ep_fd_t *e)
+{
+    return (e->rd ? EPOLLIN : 0) | (e->wr ? EPOLLOUT : 0) |
+           (e->ex ? EPOLLPRI : 0);
+}
+
+/* Bring the kernel's interest for fd in line with the waiters.  Keeps
+ * extra interest for netfd descriptors unless trim is set. */
+static int ep_sync(int fd, int trim)
+{
+    ep_fd_t *e = &E->tab[fd];
+    unsigned int need = needed(e);
+    unsigned int want = (e->refs > 0 && !trim) ? (e->mask | need) : need;
+    struct epoll_event ev;
+    int op, r;
+
+    if (want == e->mask)
+        return 0;
+    if (want == 0) {
+        epoll_ctl(E->epfd, EPOLL_CTL_DEL, fd, NULL);
+        e->mask = 0;
+        E->nregistered--;
+        return 0;
+    }
+    memset(&ev, 0, sizeof ev);
+    ev.events = want;
+    ev.data.fd = fd;
+    op = e->mask ? EPOLL_CTL_MOD : EPOLL_CTL_ADD;
+    r = epoll_ctl(E->epfd, op, fd, &ev);
+    if (r < 0 && op == EPOLL_CTL_MOD && errno == ENOENT)
+        r = epoll_ctl(E->epfd, op = EPOLL_CTL_ADD, fd, &ev);
+    else if (r < 0 && op == EPOLL_CTL_ADD && errno == EEXIST)
+        r = epoll_ctl(E->epfd, EPOLL_CTL_MOD, fd, &ev);
+    if (r < 0)
+        return -1;
+    if (e->mask == 0)
+        E->nregistered++;
+    e->mask = want;
+    return 0;
+}
+
+static void count(ep_fd_t *e, short events, int delta)
+{
+    if (events & POLLIN)
+        e->rd += delta;
+    if (events & POLLOUT)
+        e->wr += delta;
+    if (events & POLLPRI)
+        e->ex += delta;
+}
+
+static void link_node(ep_fd_t *e, _st_pollnode_t *n)
+{
+    n->links.prev = NULL;
+    n->links.next = e->waiters ? &e->waiters->links : NULL;
+    if (e->waiters)
+        e->waiters->links.prev = &n->links;
+    e->waiters = n;
+}
+
+static void unlink_node(ep_fd_t *e, _st_pollnode_t *n)
+{
+    if (n->links.prev)
+        n->links.prev->next = n->links.next;
+    else
+        e->waiters = n->links.next ?
+            ST_CONTAINER(n->links.next, _st_pollnode_t, links) : NULL;
+    if (n->links.next)
+        n->links.next->prev = n->links.prev;
+}
+
+/* Undo entries [0, upto) of pq. */
+static void ep_unregister(_st_pollq_t *pq, int upto)
+{
+    int i;
+
+    for (i = 0; i < upto; i++) {
+        int fd = pq->pds[i].fd;
+        ep_fd_t *e = &E->tab[fd];
+        count(e, pq->pds[i].events, -1);
+        unlink_node(e, &pq->nodes[i]);
+        ep_sync(fd, 0);
+    }
+}
+
+static int ep_pollset_add(_st_pollq_t *pq)
+{
+    int i, err;
+
+    for (i = 0; i < pq->npds; i++) {
+        struct pollfd *p = &pq->pds[i];
+        if (p->fd < 0 || p->events == 0 ||
+            (p->events & ~(POLLIN | POLLOUT | POLLPRI))) {
+            errno = EINVAL;
+            return -1;
+        }
+    }
+    for (i = 0; i < pq->npds; i++) {
+        struct pollfd *p = &pq->pds[i];
+        if (ep_grow(p->fd) < 0)
+            goto undo;
+        count(&E->tab[p->fd], p->events, 1);
+        pq->nodes[i].pq = pq;
+        link_node(&E->tab[p->fd], &pq->nodes[i]);
+        if (ep_sync(p->fd, 0) < 0) {
+            i++;                        /* undo the failing entry too */
+            goto undo;
+        }
+    }
+    return 0;
+undo:
+    err = errno;
+    ep_unregister(pq, i);
+    errno = err;
+    return -1;
+}
+
+static void ep_pollset_del(_st_pollq_t *pq)
+{
+    ep_unregister(pq, pq->npds);
+}
+
+/* After fork the epoll instance is shared with the parent: make our own
+ * and register the current waiters again. */
+static void ep_rebuild(void)
+{
+    int fd;
+
+    close(E->epfd);
+    E->epfd = epoll_create1(EPOLL_CLOEXEC);
+    if (E->epfd < 0)
+        _st_fatal(__FILE__, __LINE__, "epoll_create1 after fork");
+    E->fork_gen = _st_fork_generation();
+    E->nregistered = 0;
+    for (fd = 0; fd < E->tabsize; fd++) {
+        E->tab[fd].mask = 0;
+        if (needed(&E->tab[fd]))
+            ep_sync(fd, 1);
+    }
+}
+
+static int ep_wait(st_utime_t timeout)
+{
+    int maxev = E->evcap;
+
+#if defined(HAVE_EPOLL_PWAIT2)
+    if (E->have_pwait2) {
+        struct timespec ts, *tsp = NULL;
+        int n;
+        if (timeout != ST_UTIME_NO_TIMEOUT) {
+            st_utime_t sec = timeout / 1000000;
+            if (sec > 31536000)
+                sec = 31536000;
+            ts.tv_sec = (time_t)sec;
+            ts.tv_nsec = (long)(timeout % 1000000) * 1000;
+            tsp = &ts;
+        }
+        n = epoll_pwait2(E->epfd, E->evs, maxev, tsp, NULL);
+        if (n >= 0 || errno != ENOSYS)
+            return n;
+        E->have_pwait2 = 0;
+    }
+#endif
+    {
+        int ms = -1;
+        if (timeout != ST_UTIME_NO_TIMEOUT)
+            ms = timeout >= (st_utime_t)INT_MAX * 1000 ? INT_MAX :
+                 (int)((timeout + 999) / 1000);
+        return epoll_wait(E->epfd, E->evs, maxev, ms);
+    }
+}
+
+static int by_seq(const void *a, const void *b)
+{
+    const _st_pollq_t *x = *(_st_pollq_t *const *)a;
+    const _st_pollq_t *y = *(_st_pollq_t *const *)b;
+
+    return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+static void ep_dispatch(void)
+{
+    int i, j, n, nready = 0, nfired = 0;
+    int want = E->nregistered < 64 ? 64 :
+               E->nregistered > MAX_EVENTS ? MAX_EVENTS : E->nregistered;
+
+    if (E->fork_gen != _st_fork_generation())
+        ep_rebuild();
+    if (want > E->evcap)
+        grow_array((void **)&E->evs, &E->evcap, want, sizeof *E->evs);
+
+    n = ep_wait(_st_next_timeout());
+    if (n <= 0)
+        return;
+    if (grow_array((void **)&E->fired, &E->firedcap, n, sizeof(int)) < 0)
+        return;
+
+    for (i = 0; i < n; i++) {
+        int fd = E->evs[i].data.fd;
+        unsigned int ev = E->evs[i].events;
+        ep_fd_t *e;
+        _st_clist_t *l;
+        short rev = 0;
+
+        if (fd < 0 || fd >= E->tabsize)
+            continue;
+        e = &E->tab[fd];
+        if (ev & EPOLLIN)
+            rev |= POLLIN;
+        if (ev & EPOLLOUT)
+            rev |= POLLOUT;
+        if (ev & EPOLLPRI)
+            rev |= POLLPRI;
+        if (ev & EPOLLERR)
+            rev |= POLLERR;
+        if (ev & EPOLLHUP)
+            rev |= POLLHUP;
+        if (ev & (EPOLLERR | EPOLLHUP)) {
+            if (e->rd)
+                rev |= POLLIN;
+            if (e->wr)
+                rev |= POLLOUT;
+            if (e->ex)
+                rev |= POLLPRI;
+        }
+        e->revents = rev;
+        e->trim = (ev & EP_DIRS & ~needed(e)) != 0 || needed(e) == 0;
+        E->fired[nfired++] = fd;
+        for (l = e->waiters ? &e->waiters->links : NULL; l; l = l->next) {
+            _st_pollq_t *pq = ST_CONTAINER(l, _st_pollnode_t, links)->pq;
+            if (pq->ready)
+                continue;
+            if (grow_array((void **)&E->ready, &E->readycap, nready + 1,
+                           sizeof *E->ready) < 0)
+                break;
+            pq->ready = 1;
+            E->ready[nready++] = pq;
+        }
+    }
+
+    if (nready > 1)
+        qsort(E->ready, (size_t)nready, sizeof *E->ready, by_seq);
+    for (i = 0; i < nready; i++) {
+        _st_pollq_t *pq = E->ready[i];
+        int hits = 0;
+        pq->ready = 0;
+        for (j = 0; j < pq->npds; j++) {
+            struct pollfd *p = &pq->pds[j];
+            short rev = E->tab[p->fd].revents &
+                        (p->events | POLLERR | POLLHUP);
+            if (rev)
+                hits++;
+        }
+        if (!hits)
+            continue;                   /* fired in a direction it ignores */
+        for (j = 0; j < pq->npds; j++) {
+            struct pollfd *p = &pq->pds[j];
+            p->revents = E->tab[p->fd].revents &
+                         (p->events | POLLERR | POLLHUP);
+        }
+        ep_pollset_del(pq);
+        _st_pollq_wake(pq);
+    }
+    for (i = 0; i < nfired; i++) {
+        ep_fd_t *e = &E->tab[E->fired[i]];
+        e->revents = 0;
+        if (e->trim) {
+            e->trim = 0;
+            ep_sync(E->fired[i], 1);
+        }
+    }
+}
+
+static int ep_fd_new(int osfd)
+{
+    if (ep_grow(osfd) < 0)
+        return -1;
+    E->tab[osfd].refs++;
+    return 0;
+}
+
+static int ep_fd_close(int osfd)
+{
+    ep_fd_t *e;
+
+    if (osfd >= E->tabsize)
+        return 0;
+    e = &E->tab[osfd];
+    if (needed(e)) {
+        errno = EBUSY;
+        return -1;
+    }
+    if (e->mask) {
+        epoll_ctl(E->epfd, EPOLL_CTL_DEL, osfd, NULL);
+        e->mask = 0;
+        E->nregistered--;
+    }
+    return 0;
+}
+
+static void ep_fd_free(int osfd)
+{
+    ep_fd_t *e;
+
+    if (osfd >= E->tabsize)
+        return;
+    e = &E->tab[osfd];
+    if (e->refs > 0 && --e->refs == 0)
+        ep_sync(osfd, 1);
+}
+
+static int ep_fd_getlimit(void)
+{
+    return 0;
+}
+
+const _st_eventsys_ops_t _st_eventsys_epoll = {
+    "epoll", ST_EVENTSYS_ALT, ep_probe, ep_init, ep_destroy,
+    ep_pollset_add, ep_pollset_del, ep_dispatch, ep_fd_new,
+    ep_fd_close, ep_fd_free, ep_fd_getlimit
+};

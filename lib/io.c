@@ -1,0 +1,583 @@
+/* SPDX-License-Identifier: MIT */
+/* io.c - waiting for I/O (st_poll) and the blocking-style I/O calls. */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+#include "common.h"
+#include "netfd.h"
+
+#define WOULDBLOCK(e) ((e) == EAGAIN || (e) == EWOULDBLOCK)
+#define LOCAL_NODES 8                   /* poll entries handled on-stack */
+#define LOCAL_IOV   16                  /* writev copies handled on-stack */
+
+/* ---- st_poll ----------------------------------------------------------- */
+
+void _st_pollq_wake(_st_pollq_t *pq)
+{
+    _st_clist_remove(&pq->links);
+    pq->on_ioq = 0;
+    _st_wake(pq->thread);
+}
+
+int st_poll(struct pollfd *pds, int npds, st_utime_t timeout)
+{
+    _st_vp_t *vp = VP;
+    _st_thread_t *me = vp->current;
+    _st_pollnode_t local[LOCAL_NODES];
+    _st_pollq_t pq;
+    int i, n = 0;
+
+    if (npds < 0 || (npds > 0 && pds == NULL)) {
+        errno = EINVAL;
+        return -1;
+    }
+    if (me->flags & ST_FL_INTERRUPT) {
+        me->flags &= ~ST_FL_INTERRUPT;
+        errno = EINTR;
+        return -1;
+    }
+    pq.pds = pds;
+    pq.npds = npds;
+    pq.thread = me;
+    pq.on_ioq = 1;
+    pq.ready = 0;
+    pq.seq = vp->pollq_seq++;
+    pq.nodes = local;
+    if (npds > LOCAL_NODES) {
+        pq.nodes = malloc((size_t)npds * sizeof *pq.nodes);
+        if (pq.nodes == NULL) {
+            errno = ENOMEM;
+            return -1;
+        }
+    }
+    if (npds > 0) {
+        if (vp->ev->pollset_add(&pq) < 0) {
+            int err = errno;
+            if (pq.nodes != local)
+                free(pq.nodes);
+            errno = err;
+            return -1;
+        }
+        _st_clist_append(&vp->io_q, &pq.links);
+    } else {
+        ST_CLIST_INIT(&pq.links);
+    }
+    if (timeout != ST_UTIME_NO_TIMEOUT)
+        _st_add_sleepq(me, timeout);
+    me->state = ST_ST_IO_WAIT;
+    _st_switch();
+
+    if (pq.on_ioq) {
+        /* Timed out or interrupted: nothing is ready. */
+        if (npds > 0) {
+            _st_clist_remove(&pq.links);
+            vp->ev->pollset_del(&pq);
+        }
+        for (i = 0; i < npds; i++)
+            pds[i].revents = 0;
+    } else {
+        for (i = 0; i < npds; i++)
+            if (pds[i].revents)
+                n++;
+    }
+    if (pq.nodes != local)
+        free(pq.nodes);
+    if (me->flags & ST_FL_INTERRUPT) {
+        me->flags &= ~ST_FL_INTERRUPT;
+        errno = EINTR;
+        return -1;
+    }
+    return n;
+}
+
+int st_netfd_poll(st_netfd_t fd, int how, st_utime_t timeout)
+{
+    struct pollfd pd;
+    int n;
+
+    if (fd == NULL || !fd->inuse) {
+        errno = EBADF;
+        return -1;
+    }
+    pd.fd = fd->osfd;
+    pd.events = (short)how;
+    pd.revents = 0;
+    n = st_poll(&pd, 1, timeout);
+    if (n < 0)
+        return -1;
+    if (n == 0) {
+        errno = ETIME;
+        return -1;
+    }
+    if (pd.revents & POLLNVAL) {
+        errno = EBADF;
+        return -1;
+    }
+    return 0;
+}
+
+/*
+ * The common pattern: try the non-blocking call; retry on EINTR; on
+ * EAGAIN wait for the direction with a fresh timeout and retry; any other
+ * error is returned.  CALL is re-evaluated each time.
+ */
+#define IO_LOOP(res, fd, dir, timeout, CALL)                              \
+    for (;;) {                                                            \
+        (res) = (CALL);                                                   \
+        if ((res) >= 0)                                                   \
+            break;                                                        \
+        if (errno == EINTR)                                               \
+            continue;                                                     \
+        if (!WOULDBLOCK(errno))                                           \
+            return -1;                                                    \
+        if (st_netfd_poll((fd), (dir), (timeout)) < 0)                    \
+            return -1;                                                    \
+    }
+
+#define CHECK_FD(fd, ret)                                                 \
+    do {                                                                  \
+        if ((fd) == NULL || !(fd)->inuse) {                               \
+            errno = EBADF;                                                \
+            return ret;                                                   \
+        }                                                                 \
+    } while (0)
+
+/* ---- accept and connect ------------------------------------------------- */
+
+st_netfd_t st_accept(st_netfd_t fd, struct sockaddr *addr, int *addrlen,
+                     st_utime_t timeout)
+{
+    socklen_t len, *lenp = NULL;
+    st_netfd_t nfd;
+    int osfd, err;
+
+    CHECK_FD(fd, NULL);
+    if (addrlen != NULL) {
+        if (*addrlen < 0) {
+            errno = EINVAL;
+            return NULL;
+        }
+        len = (socklen_t)*addrlen;
+        lenp = &len;
+    }
+    for (;;) {
+#if defined(HAVE_ACCEPT4) && defined(SOCK_NONBLOCK)
+        osfd = accept4(fd->osfd, addr, lenp, SOCK_NONBLOCK);
+#else
+        osfd = accept(fd->osfd, addr, lenp);
+#endif
+        if (osfd >= 0)
+            break;
+        if (errno == EINTR || errno == ECONNABORTED)
+            continue;
+        if (!WOULDBLOCK(errno))
+            return NULL;
+        if (st_netfd_poll(fd, POLLIN, timeout) < 0)
+            return NULL;
+    }
+    if (addrlen != NULL)
+        *addrlen = (int)len;
+#if defined(HAVE_ACCEPT4) && defined(SOCK_NONBLOCK)
+    nfd = _st_netfd_new(osfd, ST_NB_NONE);
+#elif defined(ST_ACCEPT_INHERITS_NONBLOCK)
+    nfd = _st_netfd_new(osfd, ST_NB_NONE);
+#else
+    nfd = _st_netfd_new(osfd, ST_NB_IOCTL);
+#endif
+    if (nfd == NULL) {
+        err = errno;
+        close(osfd);
+        errno = err;
+    }
+    return nfd;
+}
+
+int st_connect(st_netfd_t fd, const struct sockaddr *addr, int addrlen,
+               st_utime_t timeout)
+{
+    int n, err = 0, interrupted = 0;
+    socklen_t len;
+
+    CHECK_FD(fd, -1);
+    for (;;) {
+        if (connect(fd->osfd, addr, (socklen_t)addrlen) == 0)
+            return 0;
+        if (errno == EINTR) {
+            interrupted = 1;
+            continue;
+        }
+        if (errno == EINPROGRESS || (interrupted && errno == EADDRINUSE) ||
+            (interrupted && errno == EALREADY))
+            break;
+        if (interrupted && errno == EISCONN)
+            return 0;
+        return -1;
+    }
+    if (st_netfd_poll(fd, POLLOUT, timeout) < 0)
+        return -1;
+    len = sizeof err;
+    n = getsockopt(fd->osfd, SOL_SOCKET, SO_ERROR, (char *)&err, &len);
+    if (n < 0)
+        return -1;
+    if (err) {
+        errno = err;
+        return -1;
+    }
+    return 0;
+}
+
+/* ---- reads ----------------------------------------------------------- */
+
+ssize_t st_read(st_netfd_t fd, void *buf, size_t nbyte, st_utime_t timeout)
+{
+    ssize_t n;
+
+    CHECK_FD(fd, -1);
+    IO_LOOP(n, fd, POLLIN, timeout, read(fd->osfd, buf, nbyte));
+    return n;
+}
+
+ssize_t st_readv(st_netfd_t fd, const struct iovec *iov, int iov_size,
+                 st_utime_t timeout)
+{
+    ssize_t n;
+
+    CHECK_FD(fd, -1);
+    IO_LOOP(n, fd, POLLIN, timeout, readv(fd->osfd, iov, iov_size));
+    return n;
+}
+
+/* Drop leading empty vectors so they cost no wait. */
+static void skip_empty(struct iovec **iov, int *iov_size)
+{
+    while (*iov_size > 0 && (*iov)->iov_len == 0) {
+        (*iov)++;
+        (*iov_size)--;
+    }
+}
+
+/* Account n transferred bytes against the vector array. */
+static void consume(struct iovec **iov, int *iov_size, size_t n)
+{
+    while (*iov_size > 0) {
+        struct iovec *v = *iov;
+        if (n < v->iov_len) {
+            v->iov_base = (char *)v->iov_base + n;
+            v->iov_len -= n;
+            break;
+        }
+        n -= v->iov_len;
+        v->iov_base = (char *)v->iov_base + v->iov_len;
+        v->iov_len = 0;
+        (*iov)++;
+        (*iov_size)--;
+    }
+    skip_empty(iov, iov_size);
+}
+
+int st_readv_resid(st_netfd_t fd, struct iovec **iov, int *iov_size,
+                   st_utime_t timeout)
+{
+    ssize_t n;
+
+    CHECK_FD(fd, -1);
+    if (iov == NULL || iov_size == NULL || *iov_size < 0) {
+        errno = EINVAL;
+        return -1;
+    }
+    skip_empty(iov, iov_size);
+    while (*iov_size > 0) {
+        if (*iov_size == 1)
+            n = read(fd->osfd, (*iov)->iov_base, (*iov)->iov_len);
+        else
+            n = readv(fd->osfd, *iov, *iov_size);
+        if (n < 0) {
+            if (errno == EINTR)
+                continue;
+            if (!WOULDBLOCK(errno))
+                return -1;
+        } else {
+            if (n == 0)
+                break;                  /* EOF */
+            consume(iov, iov_size, (size_t)n);
+            if (*iov_size == 0)
+                break;
+        }
+        if (st_netfd_poll(fd, POLLIN, timeout) < 0)
+            return -1;
+    }
+    return 0;
+}
+
+int st_read_resid(st_netfd_t fd, void *buf, size_t *resid,
+                  st_utime_t timeout)
+{
+    struct iovec iov, *riov = &iov;
+    int riov_size = 1, rv;
+
+    if (resid == NULL) {
+        errno = EINVAL;
+        return -1;
+    }
+    iov.iov_base = buf;
+    iov.iov_len = *resid;
+    rv = st_readv_resid(fd, &riov, &riov_size, timeout);
+    *resid = iov.iov_len;
+    return rv;
+}
+
+ssize_t st_read_fully(st_netfd_t fd, void *buf, size_t nbyte,
+                      st_utime_t timeout)
+{
+    size_t resid = nbyte;
+
+    if (st_read_resid(fd, buf, &resid, timeout) < 0)
+        return -1;
+    return (ssize_t)(nbyte - resid);
+}
+
+/* ---- writes ----------------------------------------------------------- */
+
+int st_writev_resid(st_netfd_t fd, struct iovec **iov, int *iov_size,
+                    st_utime_t timeout)
+{
+    ssize_t n;
+
+    CHECK_FD(fd, -1);
+    if (iov == NULL || iov_size == NULL || *iov_size < 0) {
+        errno = EINVAL;
+        return -1;
+    }
+    skip_empty(iov, iov_size);
+    while (*iov_size > 0) {
+        if (*iov_size == 1)
+            n = write(fd->osfd, (*iov)->iov_base, (*iov)->iov_len);
+        else
+            n = writev(fd->osfd, *iov, *iov_size);
+        if (n < 0) {
+            if (errno == EINTR)
+                continue;
+            if (!WOULDBLOCK(errno))
+                return -1;
+        } else {
+            consume(iov, iov_size, (size_t)n);
+            if (*iov_size == 0)
+                break;
+        }
+        if (st_netfd_poll(fd, POLLOUT, timeout) < 0)
+            return -1;
+    }
+    return 0;
+}
+
+int st_write_resid(st_netfd_t fd, const void *buf, size_t *resid,
+                   st_utime_t timeout)
+{
+    struct iovec iov, *riov = &iov;
+    int riov_size = 1, rv;
+
+    if (resid == NULL) {
+        errno = EINVAL;
+        return -1;
+    }
+    iov.iov_base = (void *)(uintptr_t)buf;
+    iov.iov_len = *resid;
+    rv = st_writev_resid(fd, &riov, &riov_size, timeout);
+    *resid = iov.iov_len;
+    return rv;
+}
+
+ssize_t st_write(st_netfd_t fd, const void *buf, size_t nbyte,
+                 st_utime_t timeout)
+{
+    size_t resid = nbyte;
+
+    if (st_write_resid(fd, buf, &resid, timeout) < 0)
+        return -1;
+    return (ssize_t)nbyte;
+}
+
+ssize_t st_writev(st_netfd_t fd, const struct iovec *iov, int iov_size,
+                  st_utime_t timeout)
+{
+    struct iovec local[LOCAL_IOV], *copy = NULL, *tmp;
+    size_t total = 0;
+    ssize_t n;
+    int i, left, rv;
+
+    CHECK_FD(fd, -1);
+    if (iov_size < 0 || (iov_size > 0 && iov == NULL)) {
+        errno = EINVAL;
+        return -1;
+    }
+    for (i = 0; i < iov_size; i++)
+        total += iov[i].iov_len;
+    if (total == 0)
+        return 0;
+    for (;;) {
+        n = writev(fd->osfd, iov, iov_size);
+        if (n >= 0)
+            break;
+        if (errno == EINTR)
+            continue;
+        if (!WOULDBLOCK(errno))
+            return -1;
+        if (st_netfd_poll(fd, POLLOUT, timeout) < 0)
+            return -1;
+    }
+    if ((size_t)n == total)
+        return (ssize_t)total;
+    /* Partial: continue on a private copy of the remaining vectors. */
+    copy = iov_size <= LOCAL_IOV ? local : calloc((size_t)iov_size,
+                                                   sizeof *copy);
+    if (copy == NULL) {
+        errno = ENOMEM;
+        return -1;
+    }
+    memcpy(copy, iov, (size_t)iov_size * sizeof *copy);
+    tmp = copy;
+    left = iov_size;
+    consume(&tmp, &left, (size_t)n);
+    rv = 0;
+    if (left > 0) {
+        if (st_netfd_poll(fd, POLLOUT, timeout) < 0)
+            rv = -1;
+        else
+            rv = st_writev_resid(fd, &tmp, &left, timeout);
+    }
+    if (copy != local) {
+        int err = errno;
+        free(copy);
+        errno = err;
+    }
+    return rv < 0 ? -1 : (ssize_t)total;
+}
+
+/* ---- datagrams and messages ------------------------------------------- */
+
+int st_recvfrom(st_netfd_t fd, void *buf, int len, struct sockaddr *from,
+                int *fromlen, st_utime_t timeout)
+{
+    socklen_t flen, *flenp = NULL;
+    ssize_t n;
+
+    CHECK_FD(fd, -1);
+    if (len < 0) {
+        errno = EINVAL;
+        return -1;
+    }
+    if (fromlen != NULL) {
+        flen = (socklen_t)*fromlen;
+        flenp = &flen;
+    }
+    IO_LOOP(n, fd, POLLIN, timeout,
+            recvfrom(fd->osfd, buf, (size_t)len, 0, from, flenp));
+    if (fromlen != NULL)
+        *fromlen = (int)flen;
+    return (int)n;
+}
+
+int st_sendto(st_netfd_t fd, const void *msg, int len,
+              const struct sockaddr *to, int tolen, st_utime_t timeout)
+{
+    ssize_t n;
+
+    CHECK_FD(fd, -1);
+    if (len < 0) {
+        errno = EINVAL;
+        return -1;
+    }
+    IO_LOOP(n, fd, POLLOUT, timeout,
+            sendto(fd->osfd, msg, (size_t)len, 0, to, (socklen_t)tolen));
+    return (int)n;
+}
+
+int st_recvmsg(st_netfd_t fd, struct msghdr *msg, int flags,
+               st_utime_t timeout)
+{
+    ssize_t n;
+
+    CHECK_FD(fd, -1);
+    IO_LOOP(n, fd, POLLIN, timeout, recvmsg(fd->osfd, msg, flags));
+    return (int)n;
+}
+
+int st_sendmsg(st_netfd_t fd, const struct msghdr *msg, int flags,
+               st_utime_t timeout)
+{
+    ssize_t n;
+
+    CHECK_FD(fd, -1);
+    IO_LOOP(n, fd, POLLOUT, timeout, sendmsg(fd->osfd, msg, flags));
+    return (int)n;
+}
+
+int st_sendmmsg(st_netfd_t fd, struct mmsghdr *msgvec, unsigned int vlen,
+                int flags, st_utime_t timeout)
+{
+#if defined(HAVE_SENDMMSG)
+    int n;
+
+    CHECK_FD(fd, -1);
+    if (vlen == 0)
+        return 0;
+    IO_LOOP(n, fd, POLLOUT, timeout,
+            sendmmsg(fd->osfd, msgvec, vlen, flags));
+    return n;
+#else
+    (void)fd; (void)msgvec; (void)vlen; (void)flags; (void)timeout;
+    errno = ENOSYS;
+    return -1;
+#endif
+}
+
+int st_recvmmsg(st_netfd_t fd, struct mmsghdr *msgvec, unsigned int vlen,
+                int flags, st_utime_t timeout)
+{
+#if defined(HAVE_RECVMMSG)
+    int n;
+
+    CHECK_FD(fd, -1);
+    if (vlen == 0)
+        return 0;
+    IO_LOOP(n, fd, POLLIN, timeout,
+            recvmmsg(fd->osfd, msgvec, vlen, flags & ~MSG_WAITFORONE, NULL));
+    return n;
+#else
+    (void)fd; (void)msgvec; (void)vlen; (void)flags; (void)timeout;
+    errno = ENOSYS;
+    return -1;
+#endif
+}
+
+/* ---- files and FIFOs ------------------------------------------------- */
+
+st_netfd_t st_open(const char *path, int oflags, mode_t mode)
+{
+    st_netfd_t fd;
+    int osfd, err;
+
+    if (path == NULL) {
+        errno = EFAULT;
+        return NULL;
+    }
+    do {
+        osfd = open(path, oflags | O_NONBLOCK, mode);
+    } while (osfd < 0 && errno == EINTR);
+    if (osfd < 0)
+        return NULL;
+    fd = _st_netfd_new(osfd, ST_NB_NONE);
+    if (fd == NULL) {
+        err = errno;
+        close(osfd);
+        errno = err;
+    }
+    return fd;
+}

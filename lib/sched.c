@@ -1,0 +1,519 @@
+/* SPDX-License-Identifier: MIT */
+/* sched.c - the scheduler: init, switching, thread life cycle. */
+#include "config.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include "st.h"
+#include "common.h"
+#include "sanitizer.h"
+
+__thread _st_vp_t _st_this_vp __attribute__((tls_model("initial-exec")));
+
+/* Process-wide: the descriptor limit recorded by the last st_init. */
+static int fdlimit = -1;
+
+void _st_fatal(const char *file, int line, const char *what)
+{
+    fprintf(stderr, "libst: internal error at %s:%d: %s\n", file, line, what);
+    abort();
+}
+
+/* ---- run queue and switching ------------------------------------------ */
+
+void _st_add_runq(_st_thread_t *t)
+{
+    t->state = ST_ST_RUNNABLE;
+    _st_clist_append(&VP->run_q, &t->links);
+}
+
+void _st_add_runq_head(_st_thread_t *t)
+{
+    t->state = ST_ST_RUNNABLE;
+    _st_clist_prepend(&VP->run_q, &t->links);
+}
+
+/* Make a blocked thread runnable: cancel its timer, append it. */
+void _st_wake(_st_thread_t *t)
+{
+    if (t->flags & ST_FL_ON_SLEEPQ)
+        _st_del_sleepq(t);
+    _st_add_runq(t);
+}
+
+/*
+ * Leave the current thread (which has already recorded where it waits,
+ * or queued itself) and run the head of the run queue, or the idle thread.
+ * Returns when someone makes the caller current again.
+ */
+void _st_switch(void)
+{
+    _st_vp_t *vp = VP;
+    _st_thread_t *me = vp->current;
+    _st_thread_t *next;
+
+    if (!(me->flags & ST_FL_IDLE)) {
+        if (vp->switch_out_cb)
+            vp->switch_out_cb();
+        _st_stack_check(me);
+    }
+    if (!ST_CLIST_EMPTY(&vp->run_q)) {
+        next = ST_CONTAINER(vp->run_q.next, _st_thread_t, links);
+        _st_clist_remove(&next->links);
+    } else {
+        next = vp->idle;
+    }
+    next->state = ST_ST_RUNNING;
+    vp->current = next;
+    if (next != me) {
+        ST_SAN_SWITCH_BEGIN(me, next);
+        _st_md_switch(&me->ctx, &next->ctx);
+        ST_SAN_SWITCH_END(me);
+        vp = VP;
+    }
+    if (!(me->flags & ST_FL_IDLE) && vp->switch_in_cb)
+        vp->switch_in_cb();
+}
+
+/* ---- idle thread and final exit ----------------------------------------- */
+
+static void idle_main(void)
+{
+    _st_vp_t *vp = VP;
+
+    for (;;) {
+        if (vp->active_count <= 0) {
+            /* Every thread has exited.  Run exit() on the primordial
+             * thread's (large) stack: it is parked in st_thread_exit. */
+            _st_thread_t *p = vp->primordial;
+            vp->exiting = 1;
+            vp->switch_in_cb = NULL;
+            vp->switch_out_cb = NULL;
+            if (p != NULL) {
+                vp->current = p;
+                _st_md_switch(&vp->idle->ctx, &p->ctx);
+            }
+            exit(0);
+        }
+        vp->ev->dispatch();
+        _st_check_clock();
+        _st_switch();
+    }
+}
+
+/* ---- thread creation ---------------------------------------------------- */
+
+static void thread_main(void)
+{
+    _st_vp_t *vp = VP;
+    _st_thread_t *t = vp->current;
+
+    ST_SAN_SWITCH_END(t);
+    if (vp->switch_in_cb)
+        vp->switch_in_cb();
+    st_thread_exit(t->start(t->arg));
+}
+
+static _st_thread_t *thread_new(size_t stack_size, void (*entry)(void))
+{
+    _st_stack_t *s = _st_stack_new(stack_size);
+    _st_thread_t *t;
+
+    if (s == NULL)
+        return NULL;
+    t = s->tcb;
+    memset(t, 0, sizeof *t);
+    t->stack = s;
+    t->magic = (uintptr_t)t ^ ST_THREAD_MAGIC;
+    ST_CLIST_INIT(&t->links);
+    ST_CLIST_INIT(&t->wait_links);
+    ST_CLIST_INIT(&t->term.wait_q);
+    _st_md_init(&t->ctx, s->bottom, s->top, entry);
+    return t;
+}
+
+st_thread_t st_thread_create(void *(*start)(void *arg), void *arg,
+                             int joinable, int stack_size)
+{
+    _st_vp_t *vp = VP;
+    _st_thread_t *t;
+
+    if (!vp->initialized || start == NULL || stack_size < 0) {
+        errno = EINVAL;
+        return NULL;
+    }
+    t = thread_new(stack_size ? (size_t)stack_size : ST_DEFAULT_STACK_SIZE,
+                   thread_main);
+    if (t == NULL)
+        return NULL;
+    t->start = start;
+    t->arg = arg;
+    if (joinable)
+        t->flags |= ST_FL_JOINABLE;
+    _st_clist_append(&vp->all_q, &t->all_links);
+    vp->nthreads++;
+    vp->active_count++;
+    _st_add_runq(t);
+    return t;
+}
+
+/* ---- exit and join ------------------------------------------------------ */
+
+void st_thread_exit(void *retval)
+{
+    _st_vp_t *vp = VP;
+    _st_thread_t *t = vp->current;
+
+    t->retval = retval;
+    _st_key_run_destructors(t);
+    vp->active_count--;
+
+    if (t->flags & ST_FL_PRIMORDIAL) {
+        /* The process stack cannot be released; park here for good.
+         * The idle thread resumes us only to run exit() on this stack. */
+        t->state = ST_ST_DEAD;
+        _st_switch();
+        exit(0);
+    }
+
+    if (t->flags & ST_FL_JOINABLE) {
+        _st_thread_t *w;
+        _st_clist_t *q;
+
+        t->state = ST_ST_ZOMBIE;
+        _st_clist_append(&vp->zombie_q, &t->links);
+        for (q = t->term.wait_q.next; q != &t->term.wait_q; q = q->next) {
+            w = ST_CONTAINER(q, _st_thread_t, wait_links);
+            if (w->state == ST_ST_COND_WAIT) {
+                _st_wake(w);
+                break;
+            }
+        }
+        _st_switch();
+        /* Joined: made runnable by st_thread_join to clean up. */
+    }
+
+    _st_clist_remove(&t->all_links);
+    vp->nthreads--;
+    t->state = ST_ST_DEAD;
+    t->magic = 0;
+    /* The stack stays mapped until a later create reuses or trims it,
+     * which cannot happen before we have switched away. */
+    _st_stack_free(t->stack);
+    _st_switch();
+    _st_fatal(__FILE__, __LINE__, "dead thread resumed");
+}
+
+int st_thread_join(st_thread_t t, void **retvalp)
+{
+    _st_vp_t *vp = VP;
+    _st_thread_t *me = vp->current;
+
+    if (!ST_THREAD_VALID(t) || t->state == ST_ST_DEAD ||
+        (t->flags & ST_FL_JOINED)) {
+        errno = ESRCH;
+        return -1;
+    }
+    if (!(t->flags & ST_FL_JOINABLE)) {
+        errno = EINVAL;
+        return -1;
+    }
+    if (t == me) {
+        errno = EDEADLK;
+        return -1;
+    }
+    if (!ST_CLIST_EMPTY(&t->term.wait_q)) {
+        errno = EINVAL;
+        return -1;
+    }
+    while (t->state != ST_ST_ZOMBIE) {
+        if (st_cond_timedwait(&t->term, ST_UTIME_NO_TIMEOUT) < 0)
+            return -1;
+    }
+    if (retvalp != NULL)
+        *retvalp = t->retval;
+    t->flags |= ST_FL_JOINED;
+    _st_clist_remove(&t->links);
+    _st_add_runq(t);
+    return 0;
+}
+
+st_thread_t st_thread_self(void)
+{
+    return VP->current;
+}
+
+void st_thread_interrupt(st_thread_t t)
+{
+    if (!ST_THREAD_VALID(t))
+        return;
+    switch (t->state) {
+    case ST_ST_ZOMBIE:
+    case ST_ST_DEAD:
+        return;
+    case ST_ST_RUNNING:
+    case ST_ST_RUNNABLE:
+        t->flags |= ST_FL_INTERRUPT;
+        return;
+    default:
+        t->flags |= ST_FL_INTERRUPT;
+        _st_wake(t);
+        return;
+    }
+}
+
+void st_thread_yield(void)
+{
+    _st_vp_t *vp = VP;
+    _st_thread_t *me = vp->current;
+
+    _st_check_clock();
+    if (ST_CLIST_EMPTY(&vp->run_q))
+        return;
+    _st_add_runq(me);
+    _st_switch();
+}
+
+/* ---- switch callbacks ----------------------------------------------------- */
+
+st_switch_cb_t st_set_switch_in_cb(st_switch_cb_t cb)
+{
+    st_switch_cb_t old = VP->switch_in_cb;
+    VP->switch_in_cb = cb;
+    return old;
+}
+
+st_switch_cb_t st_set_switch_out_cb(st_switch_cb_t cb)
+{
+    st_switch_cb_t old = VP->switch_out_cb;
+    VP->switch_out_cb = cb;
+    return old;
+}
+
+/* ---- thread names and debugger hooks ------------------------------------ */
+
+int st_thread_setname(st_thread_t t, const char *name)
+{
+    if (t == NULL)
+        t = VP->current;
+    if (!ST_THREAD_VALID(t) && !(t != NULL && t == VP->primordial)) {
+        errno = ESRCH;
+        return -1;
+    }
+    if (name == NULL) {
+        t->name[0] = '\0';
+        return 0;
+    }
+    strncpy(t->name, name, sizeof t->name - 1);
+    t->name[sizeof t->name - 1] = '\0';
+    return 0;
+}
+
+const char *st_thread_getname(st_thread_t t)
+{
+    if (t == NULL)
+        t = VP->current;
+    if (!ST_THREAD_VALID(t) && !(t != NULL && t == VP->primordial))
+        return NULL;
+    return t->name;
+}
+
+/* A place for a debugger breakpoint; deliberately does nothing. */
+void _st_show_thread_stack(st_thread_t t, const char *messg)
+{
+    (void)t;
+    (void)messg;
+}
+
+/* Prints every live thread to stderr when ST_DEBUG_THREADS is set in the
+ * environment (or always when called from a debugger with the variable
+ * set); otherwise a no-op. */
+void _st_iterate_threads(void)
+{
+    static const char *const names[] = {
+        "running", "runnable", "io-wait", "lock-wait", "cond-wait",
+        "sleeping", "suspended", "zombie", "dead"
+    };
+    _st_vp_t *vp = VP;
+    _st_clist_t *q;
+
+    if (!vp->initialized || getenv("ST_DEBUG_THREADS") == NULL)
+        return;
+    for (q = vp->all_q.next; q != &vp->all_q; q = q->next) {
+        _st_thread_t *t = ST_CONTAINER(q, _st_thread_t, all_links);
+        fprintf(stderr, "st thread %p %-9s %s\n", (void *)t,
+                names[t->state], t->name);
+    }
+}
+
+/* ---- initialisation and teardown ------------------------------------------ */
+
+/* Raise the soft descriptor limit (never lower the hard one); record the
+ * limit for st_getfdlimit. */
+static int adjust_fdlimit(const _st_eventsys_ops_t *ev, struct rlimit *saved)
+{
+    struct rlimit rl;
+    int blimit = ev->fd_getlimit();
+    rlim_t want;
+
+    if (getrlimit(RLIMIT_NOFILE, &rl) < 0)
+        return -1;
+    *saved = rl;
+    if (rl.rlim_max == RLIM_INFINITY || rl.rlim_max > (rlim_t)INT_MAX) {
+        /* Unlimited hard limit: keep the soft limit. */
+        want = rl.rlim_cur;
+        if (blimit > 0 && (want == RLIM_INFINITY || want > (rlim_t)blimit))
+            want = (rlim_t)blimit;
+        if (want != rl.rlim_cur) {
+            rl.rlim_cur = want;
+            if (setrlimit(RLIMIT_NOFILE, &rl) < 0)
+                return -1;
+        }
+        fdlimit = want > (rlim_t)INT_MAX ? INT_MAX : (int)want;
+        return 0;
+    }
+    want = rl.rlim_max;
+    if (blimit > 0 && want > (rlim_t)blimit)
+        want = (rlim_t)blimit;
+    if (rl.rlim_cur != want) {
+        rl.rlim_cur = want;
+        if (setrlimit(RLIMIT_NOFILE, &rl) < 0)
+            return -1;
+    }
+    fdlimit = (int)want;
+    return 0;
+}
+
+int st_init(void)
+{
+    _st_vp_t *vp = VP;
+    const _st_eventsys_ops_t *chosen = vp->ev;
+    struct sigaction sa, old_sa;
+    struct rlimit old_rl;
+    int old_fdlimit = fdlimit;
+    _st_thread_t *idle = NULL, *prim = NULL;
+    int err;
+
+    if (vp->initialized)
+        return 0;
+    if (_st_eventsys_resolve() < 0)
+        return -1;
+
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = SIG_IGN;
+    sigemptyset(&sa.sa_mask);
+    if (sigaction(SIGPIPE, &sa, &old_sa) < 0)
+        goto fail_ev;
+    if (adjust_fdlimit(vp->ev, &old_rl) < 0)
+        goto fail_sig;
+    if (vp->ev->init() < 0)
+        goto fail_rl;
+
+    vp->pagesize = (size_t)sysconf(_SC_PAGESIZE);
+    ST_CLIST_INIT(&vp->run_q);
+    ST_CLIST_INIT(&vp->io_q);
+    ST_CLIST_INIT(&vp->zombie_q);
+    ST_CLIST_INIT(&vp->all_q);
+    ST_CLIST_INIT(&vp->stack_cache);
+    vp->stack_cache_len = 0;
+    vp->switch_in_cb = NULL;
+    vp->switch_out_cb = NULL;
+    vp->last_clock = st_utime();
+
+    idle = thread_new(ST_DEFAULT_STACK_SIZE, idle_main);
+    if (idle == NULL)
+        goto fail_backend;
+    idle->flags |= ST_FL_IDLE;
+    st_thread_setname(idle, "idle");
+
+    prim = calloc(1, sizeof *prim);
+    if (prim == NULL)
+        goto fail_idle;
+    prim->magic = (uintptr_t)prim ^ ST_THREAD_MAGIC;
+    prim->flags = ST_FL_PRIMORDIAL;
+    prim->state = ST_ST_RUNNING;
+    ST_CLIST_INIT(&prim->links);
+    ST_CLIST_INIT(&prim->wait_links);
+    ST_CLIST_INIT(&prim->term.wait_q);
+    _st_clist_append(&vp->all_q, &prim->all_links);
+    vp->nthreads = 1;
+    vp->idle = idle;
+    vp->primordial = prim;
+    vp->current = prim;
+    vp->active_count = 1;
+    vp->initialized = 1;
+    return 0;
+
+fail_idle:
+    err = errno;
+    _st_stack_free(idle->stack);
+    _st_stack_cache_trim(0);
+    errno = err;
+fail_backend:
+    err = errno;
+    vp->ev->destroy();
+    errno = err;
+fail_rl:
+    err = errno;
+    setrlimit(RLIMIT_NOFILE, &old_rl);
+    fdlimit = old_fdlimit;
+    errno = err;
+fail_sig:
+    err = errno;
+    sigaction(SIGPIPE, &old_sa, NULL);
+    errno = err;
+fail_ev:
+    vp->ev = chosen;
+    return -1;
+}
+
+int st_getfdlimit(void)
+{
+    return fdlimit;
+}
+
+void st_destroy(void)
+{
+    _st_vp_t *vp = VP;
+    _st_thread_t *me, *t;
+    _st_clist_t *q, *n;
+
+    if (!vp->initialized) {
+        vp->ev = NULL;
+        return;
+    }
+    me = vp->current;
+    /* Release every other thread's stack; the caller keeps running on
+     * its own (the process stack for the primordial thread). */
+    for (q = vp->all_q.next; q != &vp->all_q; q = n) {
+        n = q->next;
+        t = ST_CONTAINER(q, _st_thread_t, all_links);
+        if (t == me || t == vp->primordial)
+            continue;
+        _st_clist_remove(&t->all_links);
+        t->magic = 0;
+        _st_stack_free(t->stack);
+    }
+    _st_stack_free(vp->idle->stack);
+    vp->ev->destroy();
+    _st_netfd_destroy_all();
+    _st_timer_reset();
+    /* A non-primordial caller keeps its own stack mapped (it runs on it). */
+    _st_stack_cache_trim(0);
+    vp->primordial->magic = 0;
+    free(vp->primordial);
+    {
+        time_t ct = vp->cached_time;
+        st_utime_t cs = vp->cached_time_stamp;
+        memset(vp, 0, sizeof *vp);
+        vp->cached_time = ct;
+        vp->cached_time_stamp = cs;
+    }
+}

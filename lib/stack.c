@@ -1,0 +1,240 @@
+/* SPDX-License-Identifier: MIT */
+/* stack.c - thread stacks: mapping, guard pages, overflow checks, cache. */
+/*
+ * Layout of one mapping (addresses grow to the right):
+ *
+ *   | low page | usable stack ...........| thread block | stack header |
+ *   vaddr      bottom                    top/tcb                       end
+ *
+ * The low page is PROT_NONE (a guard) while the process-wide guard budget
+ * lasts; each guard splits the mapping in two, and vm.max_map_count caps
+ * the mappings of a process.  Beyond the budget the low page stays
+ * readable and is never written: it reads as zeroes (the shared zero page,
+ * costing no memory), so a non-zero word there, or a stack pointer below
+ * bottom at a switch, means the thread overflowed.
+ *
+ * The thread block sits at the top of the stack so that a sleeping thread
+ * touches a single page.  Its position moves by 64 bytes each time the
+ * mapping is reused, so a stale handle to an earlier thread on the same
+ * stack does not find a valid block.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "common.h"
+#include "sanitizer.h"
+
+#ifndef MAP_ANONYMOUS
+#define MAP_ANONYMOUS MAP_ANON
+#endif
+#ifndef MAP_NORESERVE
+#define MAP_NORESERVE 0
+#endif
+#ifndef MAP_STACK
+#define MAP_STACK 0
+#endif
+
+#define ALIGN_UP(x, a)      (((x) + (a) - 1) & ~((size_t)(a) - 1))
+#define TCB_ROTATIONS       8
+#define TCB_STEP            64
+#define STACK_CACHE_MAX     64
+
+/* Guard pages in use by all schedulers of the process. */
+static long guards_used;
+static long guard_budget = -1;
+
+static long read_guard_budget(void)
+{
+    long max_maps = 65530;
+    FILE *f = fopen("/proc/sys/vm/max_map_count", "r");
+
+    if (f != NULL) {
+        if (fscanf(f, "%ld", &max_maps) != 1)
+            max_maps = 65530;
+        fclose(f);
+    }
+    /* Each guard costs about two mappings; leave half for the program. */
+    return max_maps / 4;
+}
+
+static int take_guard(void)
+{
+    long b = __atomic_load_n(&guard_budget, __ATOMIC_RELAXED);
+
+    if (b < 0) {
+        b = read_guard_budget();
+        __atomic_store_n(&guard_budget, b, __ATOMIC_RELAXED);
+    }
+    if (__atomic_add_fetch(&guards_used, 1, __ATOMIC_RELAXED) <= b)
+        return 1;
+    __atomic_sub_fetch(&guards_used, 1, __ATOMIC_RELAXED);
+    return 0;
+}
+
+static uint64_t next_random(void)
+{
+    /* xorshift64*: private, so the program's random() is left alone. */
+    uint64_t x = VP->rng;
+
+    if (x == 0)
+        x = (uint64_t)st_utime() | 1;
+    x ^= x >> 12;
+    x ^= x << 25;
+    x ^= x >> 27;
+    VP->rng = x;
+    return x * 0x2545F4914F6CDD1DULL;
+}
+
+/* Place the header, thread block and stack top for this use. */
+static void place(_st_stack_t *s, char *end)
+{
+    size_t hdr = ALIGN_UP(sizeof(_st_stack_t), TCB_STEP);
+    size_t tcb = ALIGN_UP(sizeof(_st_thread_t), TCB_STEP);
+    char *t = end - hdr - tcb - (s->gen % TCB_ROTATIONS) * TCB_STEP;
+
+    s->tcb = t;
+    s->top = t;
+    if (s->randomized && VP->randomize_stacks) {
+        /* Randomised mappings have a spare page below the top. */
+        s->top -= (next_random() % (VP->pagesize / 16)) * 16;
+    }
+}
+
+static void stack_unmap(_st_stack_t *s)
+{
+    ST_SAN_STACK_FREE(s);
+    if (s->guarded)
+        __atomic_sub_fetch(&guards_used, 1, __ATOMIC_RELAXED);
+    munmap(s->vaddr, s->vaddr_size);
+}
+
+_st_stack_t *_st_stack_new(size_t size)
+{
+    _st_vp_t *vp = VP;
+    size_t page = vp->pagesize;
+    size_t reserve, total;
+    _st_clist_t *q;
+    _st_stack_t *s, *best = NULL;
+    char *vaddr;
+
+    size = ALIGN_UP(size, page);
+    /* Best fit from the cache, but never more than twice the request. */
+    for (q = vp->stack_cache.next; q != &vp->stack_cache; q = q->next) {
+        s = ST_CONTAINER(q, _st_stack_t, links);
+        if (s->size >= size && s->size <= 2 * size &&
+            (best == NULL || s->size < best->size))
+            best = s;
+    }
+    if (best != NULL) {
+        _st_clist_remove(&best->links);
+        vp->stack_cache_len--;
+        best->gen++;
+        place(best, best->vaddr + best->vaddr_size);
+        return best;
+    }
+
+    reserve = ALIGN_UP(sizeof(_st_stack_t), TCB_STEP) +
+              ALIGN_UP(sizeof(_st_thread_t), TCB_STEP) +
+              (TCB_ROTATIONS - 1) * TCB_STEP;
+    reserve = ALIGN_UP(reserve, page);
+    if (vp->randomize_stacks)
+        reserve += page;
+    if (size > (size_t)-1 / 2 - reserve - page) {
+        errno = ENOMEM;
+        return NULL;
+    }
+    total = page + size + reserve;
+    vaddr = mmap(NULL, total, PROT_READ | PROT_WRITE,
+                 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_STACK,
+                 -1, 0);
+    if (vaddr == MAP_FAILED) {
+        errno = ENOMEM;
+        return NULL;
+    }
+    s = (_st_stack_t *)(void *)(vaddr + total -
+                                ALIGN_UP(sizeof(_st_stack_t), TCB_STEP));
+    s->vaddr = vaddr;
+    s->vaddr_size = total;
+    s->bottom = vaddr + page;
+    s->size = size;
+    s->gen = 0;
+    s->guarded = 0;
+    s->randomized = vp->randomize_stacks != 0;
+    ST_CLIST_INIT(&s->links);
+    if (take_guard()) {
+        if (mprotect(vaddr, page, PROT_NONE) == 0)
+            s->guarded = 1;
+        else
+            __atomic_sub_fetch(&guards_used, 1, __ATOMIC_RELAXED);
+    }
+    place(s, vaddr + total);
+    ST_SAN_STACK_NEW(s);
+    return s;
+}
+
+void _st_stack_free(_st_stack_t *s)
+{
+    _st_vp_t *vp = VP;
+
+    _st_clist_prepend(&vp->stack_cache, &s->links);
+    vp->stack_cache_len++;
+    if (vp->stack_cache_len > STACK_CACHE_MAX)
+        _st_stack_cache_trim(STACK_CACHE_MAX);
+}
+
+/* Unmap the oldest cached stacks until at most keep remain.  The most
+ * recently freed stack (possibly the caller's own) is the last to go. */
+void _st_stack_cache_trim(size_t keep)
+{
+    _st_vp_t *vp = VP;
+
+    while (vp->stack_cache_len > keep) {
+        _st_stack_t *s = ST_CONTAINER(vp->stack_cache.prev, _st_stack_t,
+                                      links);
+        _st_clist_remove(&s->links);
+        vp->stack_cache_len--;
+        stack_unmap(s);
+    }
+}
+
+static void overflow(_st_thread_t *t)
+{
+    char msg[160];
+    int n = snprintf(msg, sizeof msg,
+                     "libst: stack overflow in thread %p%s%s%s "
+                     "(stack size %zu); aborting\n",
+                     (void *)t, t->name[0] ? " (" : "", t->name,
+                     t->name[0] ? ")" : "", t->stack->size);
+    if (n > 0)
+        (void)!write(2, msg, (size_t)n < sizeof msg ? (size_t)n : sizeof msg);
+    abort();
+}
+
+/* Called as t switches out, running on t's stack. */
+void _st_stack_check(_st_thread_t *t)
+{
+    _st_stack_t *s = t->stack;
+    char here;
+
+    if (s == NULL)
+        return;
+    if (_st_unlikely(&here < s->bottom))
+        overflow(t);
+    if (!s->guarded &&
+        _st_unlikely(((volatile uint64_t *)(void *)s->bottom)[-1] != 0))
+        overflow(t);
+}
+
+int st_randomize_stacks(int on)
+{
+    int old = VP->randomize_stacks;
+
+    VP->randomize_stacks = on;
+    return old;
+}

@@ -1,0 +1,202 @@
+/* SPDX-License-Identifier: MIT */
+/* sync.c - condition variables and mutexes. */
+#include "config.h"
+
+#include <errno.h>
+#include <stdlib.h>
+
+#include "common.h"
+
+/* Consume a pending interrupt: -1/EINTR if there was one. */
+static int take_interrupt(_st_thread_t *me)
+{
+    if (me->flags & ST_FL_INTERRUPT) {
+        me->flags &= ~ST_FL_INTERRUPT;
+        errno = EINTR;
+        return -1;
+    }
+    return 0;
+}
+
+/* ---- condition variables -------------------------------------------------- */
+
+st_cond_t st_cond_new(void)
+{
+    st_cond_t c = malloc(sizeof *c);
+
+    if (c == NULL) {
+        errno = ENOMEM;
+        return NULL;
+    }
+    ST_CLIST_INIT(&c->wait_q);
+    return c;
+}
+
+int st_cond_destroy(st_cond_t c)
+{
+    if (c == NULL) {
+        errno = EINVAL;
+        return -1;
+    }
+    if (!ST_CLIST_EMPTY(&c->wait_q)) {
+        errno = EBUSY;
+        return -1;
+    }
+    free(c);
+    return 0;
+}
+
+int st_cond_timedwait(st_cond_t c, st_utime_t timeout)
+{
+    _st_thread_t *me = VP->current;
+    int rv = 0;
+
+    if (c == NULL) {
+        errno = EINVAL;
+        return -1;
+    }
+    if (take_interrupt(me) < 0)
+        return -1;
+    me->state = ST_ST_COND_WAIT;
+    _st_clist_append(&c->wait_q, &me->wait_links);
+    if (timeout != ST_UTIME_NO_TIMEOUT)
+        _st_add_sleepq(me, timeout);
+    _st_switch();
+    _st_clist_remove(&me->wait_links);
+    if (me->flags & ST_FL_TIMEDOUT) {
+        me->flags &= ~ST_FL_TIMEDOUT;
+        errno = ETIME;
+        rv = -1;
+    }
+    if (take_interrupt(me) < 0)
+        rv = -1;
+    return rv;
+}
+
+int st_cond_wait(st_cond_t c)
+{
+    return st_cond_timedwait(c, ST_UTIME_NO_TIMEOUT);
+}
+
+static int cond_wake(st_cond_t c, int all)
+{
+    _st_clist_t *q;
+
+    if (c == NULL) {
+        errno = EINVAL;
+        return -1;
+    }
+    for (q = c->wait_q.next; q != &c->wait_q; q = q->next) {
+        _st_thread_t *t = ST_CONTAINER(q, _st_thread_t, wait_links);
+        if (t->state != ST_ST_COND_WAIT)
+            continue;               /* already woken, not yet run */
+        _st_wake(t);
+        if (!all)
+            break;
+    }
+    return 0;
+}
+
+int st_cond_signal(st_cond_t c)
+{
+    return cond_wake(c, 0);
+}
+
+int st_cond_broadcast(st_cond_t c)
+{
+    return cond_wake(c, 1);
+}
+
+/* ---- mutexes ------------------------------------------------------------- */
+
+st_mutex_t st_mutex_new(void)
+{
+    st_mutex_t m = malloc(sizeof *m);
+
+    if (m == NULL) {
+        errno = ENOMEM;
+        return NULL;
+    }
+    m->owner = NULL;
+    ST_CLIST_INIT(&m->wait_q);
+    return m;
+}
+
+int st_mutex_destroy(st_mutex_t m)
+{
+    if (m == NULL) {
+        errno = EINVAL;
+        return -1;
+    }
+    if (m->owner != NULL || !ST_CLIST_EMPTY(&m->wait_q)) {
+        errno = EBUSY;
+        return -1;
+    }
+    free(m);
+    return 0;
+}
+
+int st_mutex_lock(st_mutex_t m)
+{
+    _st_thread_t *me = VP->current;
+
+    if (m == NULL) {
+        errno = EINVAL;
+        return -1;
+    }
+    if (take_interrupt(me) < 0)
+        return -1;
+    if (m->owner == NULL) {
+        m->owner = me;
+        return 0;
+    }
+    if (m->owner == me) {
+        errno = EDEADLK;
+        return -1;
+    }
+    me->state = ST_ST_LOCK_WAIT;
+    _st_clist_append(&m->wait_q, &me->wait_links);
+    _st_switch();
+    _st_clist_remove(&me->wait_links);
+    if (m->owner != me && take_interrupt(me) < 0)
+        return -1;
+    return 0;
+}
+
+int st_mutex_unlock(st_mutex_t m)
+{
+    _st_clist_t *q;
+
+    if (m == NULL) {
+        errno = EINVAL;
+        return -1;
+    }
+    if (m->owner != VP->current) {
+        errno = EPERM;
+        return -1;
+    }
+    for (q = m->wait_q.next; q != &m->wait_q; q = q->next) {
+        _st_thread_t *t = ST_CONTAINER(q, _st_thread_t, wait_links);
+        if (t->state == ST_ST_LOCK_WAIT) {
+            m->owner = t;
+            _st_add_runq(t);
+            return 0;
+        }
+    }
+    m->owner = NULL;
+    return 0;
+}
+
+int st_mutex_trylock(st_mutex_t m)
+{
+    if (m == NULL) {
+        errno = EINVAL;
+        return -1;
+    }
+    if (m->owner != NULL) {
+        errno = EBUSY;
+        return -1;
+    }
+    m->owner = VP->current;
+    return 0;
+}

@@ -1,0 +1,224 @@
+/* SPDX-License-Identifier: MIT */
+/* timer.c - the clock, the time cache, the sleep heap and st_usleep. */
+#include "config.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <time.h>
+#include <sys/time.h>
+
+#include "common.h"
+
+/* ---- the clock --------------------------------------------------------- */
+
+static st_utime_t builtin_utime(void)
+{
+#if defined(CLOCK_MONOTONIC)
+    struct timespec ts;
+
+    if (clock_gettime(CLOCK_MONOTONIC, &ts) == 0)
+        return (st_utime_t)ts.tv_sec * 1000000ULL +
+               (st_utime_t)(ts.tv_nsec / 1000);
+#endif
+    {
+        struct timeval tv;
+        gettimeofday(&tv, NULL);
+        return (st_utime_t)tv.tv_sec * 1000000ULL + (st_utime_t)tv.tv_usec;
+    }
+}
+
+/* Process-wide, like the originals. */
+static st_utime_t (*utime_func)(void) = builtin_utime;
+
+int st_set_utime_function(st_utime_t (*func)(void))
+{
+    if (VP->initialized) {
+        errno = EINVAL;
+        return -1;
+    }
+    utime_func = func ? func : builtin_utime;
+    return 0;
+}
+
+st_utime_t st_utime(void)
+{
+    return utime_func();
+}
+
+st_utime_t st_utime_last_clock(void)
+{
+    return VP->last_clock;
+}
+
+int st_timecache_set(int on)
+{
+    _st_vp_t *vp = VP;
+    int was = vp->cached_time != 0;
+
+    if (on) {
+        vp->cached_time = time(NULL);
+        vp->cached_time_stamp = st_utime();
+    } else {
+        vp->cached_time = 0;
+    }
+    return was;
+}
+
+time_t st_time(void)
+{
+    time_t t = VP->cached_time;
+
+    return t ? t : time(NULL);
+}
+
+/* ---- the heap ---------------------------------------------------------- */
+
+static void heap_set(_st_thread_t **h, size_t i, _st_thread_t *t)
+{
+    h[i] = t;
+    t->heap_index = i;
+}
+
+static void sift_up(_st_thread_t **h, size_t i)
+{
+    _st_thread_t *t = h[i];
+
+    while (i > 0) {
+        size_t p = (i - 1) / 2;
+        if (h[p]->due <= t->due)
+            break;
+        heap_set(h, i, h[p]);
+        i = p;
+    }
+    heap_set(h, i, t);
+}
+
+static void sift_down(_st_thread_t **h, size_t n, size_t i)
+{
+    _st_thread_t *t = h[i];
+
+    for (;;) {
+        size_t c = 2 * i + 1;
+        if (c >= n)
+            break;
+        if (c + 1 < n && h[c + 1]->due < h[c]->due)
+            c++;
+        if (t->due <= h[c]->due)
+            break;
+        heap_set(h, i, h[c]);
+        i = c;
+    }
+    heap_set(h, i, t);
+}
+
+void _st_add_sleepq(_st_thread_t *t, st_utime_t timeout)
+{
+    _st_vp_t *vp = VP;
+
+    if (vp->heap_len == vp->heap_cap) {
+        size_t cap = vp->heap_cap ? vp->heap_cap * 2 : 64;
+        _st_thread_t **h = realloc(vp->heap, cap * sizeof *h);
+        if (h == NULL)
+            _st_fatal(__FILE__, __LINE__, "out of memory for timers");
+        vp->heap = h;
+        vp->heap_cap = cap;
+    }
+    t->due = _st_deadline(vp->last_clock, timeout);
+    t->flags |= ST_FL_ON_SLEEPQ;
+    heap_set(vp->heap, vp->heap_len, t);
+    sift_up(vp->heap, vp->heap_len++);
+}
+
+void _st_del_sleepq(_st_thread_t *t)
+{
+    _st_vp_t *vp = VP;
+    size_t i = t->heap_index;
+    _st_thread_t *last;
+
+    t->flags &= ~ST_FL_ON_SLEEPQ;
+    last = vp->heap[--vp->heap_len];
+    if (i == vp->heap_len)
+        return;
+    heap_set(vp->heap, i, last);
+    if (i > 0 && vp->heap[(i - 1) / 2]->due > last->due)
+        sift_up(vp->heap, i);
+    else
+        sift_down(vp->heap, vp->heap_len, i);
+}
+
+void _st_timer_reset(void)
+{
+    _st_vp_t *vp = VP;
+
+    free(vp->heap);
+    vp->heap = NULL;
+    vp->heap_len = vp->heap_cap = 0;
+}
+
+/* Microseconds until the earliest timer, measured now; NO_TIMEOUT if none. */
+st_utime_t _st_next_timeout(void)
+{
+    _st_vp_t *vp = VP;
+    st_utime_t now;
+
+    if (vp->heap_len == 0)
+        return ST_UTIME_NO_TIMEOUT;
+    now = st_utime();
+    return vp->heap[0]->due > now ? vp->heap[0]->due - now : 0;
+}
+
+/* Read the clock, refresh the time cache, wake expired sleepers.  Each
+ * expired thread goes to the head of the run queue as it leaves the heap
+ * in deadline order, so a pass runs them latest deadline first, ahead of
+ * everything else (the SRS order). */
+void _st_check_clock(void)
+{
+    _st_vp_t *vp = VP;
+    st_utime_t now = st_utime();
+
+    vp->last_clock = now;
+    if (vp->cached_time && now - vp->cached_time_stamp > 999000) {
+        vp->cached_time = time(NULL);
+        vp->cached_time_stamp = now;
+    }
+    while (vp->heap_len > 0 && vp->heap[0]->due <= now) {
+        _st_thread_t *t = vp->heap[0];
+        _st_del_sleepq(t);
+        if (t->state == ST_ST_COND_WAIT)
+            t->flags |= ST_FL_TIMEDOUT;
+        _st_add_runq_head(t);
+    }
+}
+
+/* ---- sleeping ----------------------------------------------------------- */
+
+int st_usleep(st_utime_t usecs)
+{
+    _st_thread_t *me = VP->current;
+
+    if (me->flags & ST_FL_INTERRUPT) {
+        me->flags &= ~ST_FL_INTERRUPT;
+        errno = EINTR;
+        return -1;
+    }
+    if (usecs != ST_UTIME_NO_TIMEOUT) {
+        me->state = ST_ST_SLEEPING;
+        _st_add_sleepq(me, usecs);
+    } else {
+        me->state = ST_ST_SUSPENDED;
+    }
+    _st_switch();
+    if (me->flags & ST_FL_INTERRUPT) {
+        me->flags &= ~ST_FL_INTERRUPT;
+        errno = EINTR;
+        return -1;
+    }
+    return 0;
+}
+
+int st_sleep(int secs)
+{
+    if (secs < 0)
+        return st_usleep(ST_UTIME_NO_TIMEOUT);
+    return st_usleep((st_utime_t)secs * 1000000ULL);
+}

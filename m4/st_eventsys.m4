@@ -1,0 +1,36 @@
+# SPDX-License-Identifier: MIT
+# serial 1
+#
+# ST_EVENTSYS_PROBES
+# Decide which event systems to compile: select always; poll, epoll and
+# kqueue when their headers and functions exist and --disable-<name> was
+# not given.  Sets st_ev_poll, st_ev_epoll, st_ev_kqueue to yes or no.
+AC_DEFUN([ST_EVENTSYS_PROBES], [
+  AC_ARG_ENABLE([poll],
+    [AS_HELP_STRING([--disable-poll], [do not build the poll event system])],
+    [], [enable_poll=auto])
+  AC_ARG_ENABLE([epoll],
+    [AS_HELP_STRING([--disable-epoll], [do not build the epoll event system])],
+    [], [enable_epoll=auto])
+  AC_ARG_ENABLE([kqueue],
+    [AS_HELP_STRING([--disable-kqueue], [do not build the kqueue event system])],
+    [], [enable_kqueue=auto])
+
+  AC_CHECK_HEADERS([poll.h sys/select.h sys/epoll.h sys/event.h])
+  AC_CHECK_FUNCS([poll ppoll epoll_create1 epoll_pwait2 kqueue])
+
+  st_ev_poll=no
+  AS_IF([test "x$enable_poll" != xno && test "x$ac_cv_header_poll_h$ac_cv_func_poll" = xyesyes],
+    [st_ev_poll=yes], [test "x$enable_poll" = xyes],
+    [AC_MSG_ERROR([poll was requested but poll.h or poll() is missing])])
+  st_ev_epoll=no
+  AS_IF([test "x$enable_epoll" != xno && test "x$ac_cv_header_sys_epoll_h$ac_cv_func_epoll_create1" = xyesyes],
+    [st_ev_epoll=yes], [test "x$enable_epoll" = xyes],
+    [AC_MSG_ERROR([epoll was requested but sys/epoll.h is missing])])
+  st_ev_kqueue=no
+  AS_IF([test "x$enable_kqueue" != xno && test "x$ac_cv_header_sys_event_h$ac_cv_func_kqueue" = xyesyes],
+    [st_ev_kqueue=yes], [test "x$enable_kqueue" = xyes],
+    [AC_MSG_ERROR([kqueue was requested but sys/event.h is missing])])
+  # One alternative system per build: kqueue where the host has it.
+  AS_IF([test "x$st_ev_kqueue" = xyes], [st_ev_epoll=no])
+])

@@ -1,0 +1,57 @@
+/* SPDX-License-Identifier: MIT */
+/* md.h - the one interface between the portable library and the machine. */
+/*
+ * A context is a suspended flow of control: the registers that the ABI
+ * says a callee must preserve, plus the stack pointer.  The portable code
+ * needs exactly two operations on it:
+ *
+ *   _st_md_init(ctx, lo, hi, entry)
+ *       Prepare ctx so that the first _st_md_switch() to it calls entry()
+ *       on the stack [lo, hi) (hi is the top; every supported CPU grows its
+ *       stack downwards).  entry() must never return; if it does, the
+ *       method aborts the process with a message.
+ *
+ *   _st_md_switch(from, to)
+ *       Save the running flow of control into from and resume to.  Returns
+ *       when some other flow switches back to from.
+ *
+ * Which method implements them is chosen by configure: exactly one of
+ * ST_MD_ASM, ST_MD_UCONTEXT or ST_MD_SETJMP is defined in config.h.
+ */
+#ifndef ST_MD_H
+#define ST_MD_H
+
+#include <stddef.h>
+
+#if defined(ST_MD_ASM)
+/* Hand assembly: the whole saved state lives on the context's own stack;
+ * the context is only the saved stack pointer (offset 0, used by the .S). */
+typedef struct _st_md_context {
+    void *sp;                           /* saved stack pointer */
+} _st_md_context_t;
+#define ST_MD_METHOD "asm"
+#elif defined(ST_MD_UCONTEXT)
+#include <ucontext.h>
+typedef struct _st_md_context {
+    ucontext_t uc;                      /* getcontext/makecontext state */
+} _st_md_context_t;
+#define ST_MD_METHOD "ucontext"
+#elif defined(ST_MD_SETJMP)
+#include <setjmp.h>
+typedef struct _st_md_context {
+    jmp_buf jb;                         /* _setjmp/_longjmp state */
+    void (*entry)(void);                /* run on the first switch */
+} _st_md_context_t;
+#define ST_MD_METHOD "setjmp"
+#else
+#error "configure did not choose a context-switch method"
+#endif
+
+void _st_md_init(_st_md_context_t *ctx, void *lo, void *hi,
+                 void (*entry)(void)) ST_HIDDEN;
+void _st_md_switch(_st_md_context_t *from, _st_md_context_t *to) ST_HIDDEN;
+
+/* Called by every method's start-up code if entry() ever returns. */
+void _st_md_entry_returned(void) ST_HIDDEN __attribute__((noreturn));
+
+#endif /* ST_MD_H */

@@ -1,0 +1,41 @@
+/* SPDX-License-Identifier: MIT */
+/* ucontext.c - context switch with getcontext/makecontext/swapcontext. */
+#include "config.h"
+
+#include <stdint.h>
+#include <stdlib.h>
+#include <ucontext.h>
+
+#include "md.h"
+
+/* makecontext passes int arguments only, so the entry function travels
+ * split in two 32-bit halves. */
+static void start(unsigned int hi32, unsigned int lo32)
+{
+    uintptr_t p = ((uintptr_t)hi32 << 16 << 16) | (uintptr_t)lo32;
+    void (*entry)(void) = (void (*)(void))p;
+
+    entry();
+    _st_md_entry_returned();
+}
+
+void _st_md_init(_st_md_context_t *ctx, void *lo, void *hi,
+                 void (*entry)(void))
+{
+    uintptr_t p = (uintptr_t)entry;
+
+    if (getcontext(&ctx->uc) != 0)
+        abort();
+    ctx->uc.uc_stack.ss_sp = lo;
+    ctx->uc.uc_stack.ss_size = (size_t)((char *)hi - (char *)lo);
+    ctx->uc.uc_stack.ss_flags = 0;
+    ctx->uc.uc_link = NULL;
+    makecontext(&ctx->uc, (void (*)(void))start, 2,
+                (unsigned int)(p >> 16 >> 16), (unsigned int)p);
+}
+
+void _st_md_switch(_st_md_context_t *from, _st_md_context_t *to)
+{
+    if (swapcontext(&from->uc, &to->uc) != 0)
+        abort();
+}

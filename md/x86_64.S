@@ -1,0 +1,74 @@
+/* SPDX-License-Identifier: MIT */
+/* x86_64.S - context switch for x86-64, System V ABI (ELF and Mach-O). */
+/*
+ * Saved state, on the suspended context's own stack, lowest address first:
+ *   [sp+0]  MXCSR (4 bytes) and x87 control word (2 bytes), 8-byte slot
+ *   [sp+8]  r15, r14, r13, r12, rbx, rbp  (the SysV callee-saved GPRs)
+ *   [sp+56] return address
+ * The context object holds only sp (offset 0).  xmm registers are all
+ * caller-saved in the SysV ABI, so none are saved.  The stack is 16-byte
+ * aligned at every call, as the ABI requires.
+ */
+#define ST_ASM 1
+#include "config.h"
+#include "asm.h"
+
+        .text
+
+/* void _st_md_switch(_st_md_context_t *from, _st_md_context_t *to) */
+        .p2align 4
+ST_FUNC_BEGIN(_st_md_switch)
+        pushq   %rbp
+        pushq   %rbx
+        pushq   %r12
+        pushq   %r13
+        pushq   %r14
+        pushq   %r15
+        subq    $8, %rsp
+        stmxcsr (%rsp)
+        fnstcw  4(%rsp)
+        movq    %rsp, (%rdi)
+        movq    (%rsi), %rsp
+        ldmxcsr (%rsp)
+        fldcw   4(%rsp)
+        addq    $8, %rsp
+        popq    %r15
+        popq    %r14
+        popq    %r13
+        popq    %r12
+        popq    %rbx
+        popq    %rbp
+        ret
+ST_FUNC_END(_st_md_switch)
+
+/* void _st_md_init(_st_md_context_t *ctx, void *lo, void *hi,
+ *                  void (*entry)(void)) */
+        .p2align 4
+ST_FUNC_BEGIN(_st_md_init)
+        andq    $-16, %rdx              /* hi, 16-byte aligned */
+        leaq    ST_SYM(_st_md_start)(%rip), %rax
+        movq    %rax, -8(%rdx)          /* return address of the switch */
+        movq    $0, -16(%rdx)           /* rbp: end of the frame chain */
+        movq    %rcx, -24(%rdx)         /* rbx: entry */
+        movq    $0, -32(%rdx)           /* r12 */
+        movq    $0, -40(%rdx)           /* r13 */
+        movq    $0, -48(%rdx)           /* r14 */
+        movq    $0, -56(%rdx)           /* r15 */
+        stmxcsr -64(%rdx)               /* inherit the creator's FP modes */
+        fnstcw  -60(%rdx)
+        leaq    -64(%rdx), %rax
+        movq    %rax, (%rdi)
+        ret
+ST_FUNC_END(_st_md_init)
+
+/* First code run by a new context: rsp == hi (16-byte aligned). */
+        .p2align 4
+ST_SYM(_st_md_start):
+        xorl    %ebp, %ebp
+        callq   *%rbx
+        callq   ST_SYM(_st_md_entry_returned)
+        hlt
+
+#if defined(__ELF__)
+        .section .note.GNU-stack,"",%progbits
+#endif
