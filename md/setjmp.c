@@ -10,6 +10,9 @@
  * entry function.  Built without _FORTIFY_SOURCE: the fortified longjmp
  * refuses to jump between stacks.
  */
+/* Must precede every include: the fortified longjmp checks that the
+ * target frame is older on the same stack, which a switch never is. */
+#undef _FORTIFY_SOURCE
 #include "config.h"
 
 #include <pthread.h>

@@ -1,0 +1,102 @@
+/* SPDX-License-Identifier: MIT */
+/* testutil.h - helpers shared by the Check suites. */
+#ifndef ST_TESTUTIL_H
+#define ST_TESTUTIL_H
+
+#include "config.h"
+
+#include <check.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
+#include <unistd.h>
+
+#include "st.h"
+
+/* The event systems compiled into this build; I/O tests loop over them
+ * with tcase_add_loop_test(tc, fn, 0, st_test_nbackends). */
+static const int st_test_backends[] = {
+    ST_EVENTSYS_SELECT,
+#if defined(ST_HAVE_POLL_BACKEND)
+    ST_EVENTSYS_POLL,
+#endif
+#if defined(ST_HAVE_EPOLL_BACKEND) || defined(ST_HAVE_KQUEUE_BACKEND)
+    ST_EVENTSYS_ALT,
+#endif
+};
+#define st_test_nbackends \
+    ((int)(sizeof st_test_backends / sizeof st_test_backends[0]))
+
+/* Initialise with backend number i of st_test_backends (a loop index). */
+static inline void st_test_init(int i)
+{
+    ck_assert_int_eq(st_set_eventsys(st_test_backends[i]), 0);
+    ck_assert_int_eq(st_init(), 0);
+}
+
+/* A generous bound for "this should happen soon" waits, in microseconds;
+ * scaled by ST_TEST_TIME_MULT for slow machines (valgrind, qemu). */
+static inline st_utime_t st_test_usec(st_utime_t us)
+{
+    const char *m = getenv("ST_TEST_TIME_MULT");
+    long k = m ? atol(m) : 1;
+    return us * (st_utime_t)(k > 0 ? k : 1);
+}
+
+/* A connected TCP pair over 127.0.0.1, both ends wrapped in netfds. */
+static inline void st_test_tcp_pair(st_netfd_t *a, st_netfd_t *b)
+{
+    struct sockaddr_in sin;
+    socklen_t len = sizeof sin;
+    int l = socket(AF_INET, SOCK_STREAM, 0), c, s;
+
+    ck_assert_int_ge(l, 0);
+    memset(&sin, 0, sizeof sin);
+    sin.sin_family = AF_INET;
+    sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    ck_assert_int_eq(bind(l, (struct sockaddr *)&sin, sizeof sin), 0);
+    ck_assert_int_eq(listen(l, 1), 0);
+    ck_assert_int_eq(getsockname(l, (struct sockaddr *)&sin, &len), 0);
+    c = socket(AF_INET, SOCK_STREAM, 0);
+    ck_assert_int_eq(connect(c, (struct sockaddr *)&sin, sizeof sin), 0);
+    s = accept(l, NULL, NULL);
+    ck_assert_int_ge(s, 0);
+    close(l);
+    *a = st_netfd_open_socket(c);
+    *b = st_netfd_open_socket(s);
+    ck_assert_ptr_nonnull(*a);
+    ck_assert_ptr_nonnull(*b);
+}
+
+/* A listening socket on 127.0.0.1 (ephemeral port), address in *sin. */
+static inline st_netfd_t st_test_listener(struct sockaddr_in *sin, int backlog)
+{
+    socklen_t len = sizeof *sin;
+    int l = socket(AF_INET, SOCK_STREAM, 0);
+
+    ck_assert_int_ge(l, 0);
+    memset(sin, 0, sizeof *sin);
+    sin->sin_family = AF_INET;
+    sin->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    ck_assert_int_eq(bind(l, (struct sockaddr *)sin, sizeof *sin), 0);
+    ck_assert_int_eq(listen(l, backlog), 0);
+    ck_assert_int_eq(getsockname(l, (struct sockaddr *)sin, &len), 0);
+    return st_netfd_open_socket(l);
+}
+
+/* Run one suite; the exit status is what automake's harness reads. */
+static inline int st_test_run(Suite *s)
+{
+    SRunner *sr = srunner_create(s);
+    int failed;
+
+    srunner_run_all(sr, CK_NORMAL);
+    failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
+
+#endif /* ST_TESTUTIL_H */
