@@ -1,16 +1,341 @@
 /* SPDX-License-Identifier: MIT */
-/* check_eventsys.c - placeholder replaced below. */
+/* check_eventsys.c - life cycle and configuration (API.md 5.1 #1-#6). */
 #include "testutil.h"
-START_TEST(init_works)
+
+#include <signal.h>
+#include <sys/resource.h>
+#include <sys/select.h>
+#include <sys/wait.h>
+
+START_TEST(eventsys_before_choice)
 {
-    ck_assert_int_eq(st_init(), 0);
+    ck_assert_int_eq(st_get_eventsys(), -1);
+    ck_assert_str_eq(st_get_eventsys_name(), "");
+    ck_assert_int_eq(st_getfdlimit(), -1);
+    ck_assert_ptr_null(st_thread_self());
 }
 END_TEST
-int main(void)
+
+START_TEST(eventsys_default_is_select)
+{
+    ck_assert_int_eq(st_init(), 0);
+    ck_assert_int_eq(st_get_eventsys(), ST_EVENTSYS_SELECT);
+    ck_assert_str_eq(st_get_eventsys_name(), "select");
+}
+END_TEST
+
+START_TEST(eventsys_alt_is_epoll)
+{
+#if defined(ST_HAVE_EPOLL_BACKEND)
+    ck_assert_int_eq(st_set_eventsys(ST_EVENTSYS_ALT), 0);
+    ck_assert_int_eq(st_init(), 0);
+    ck_assert_int_eq(st_get_eventsys(), ST_EVENTSYS_ALT);
+    ck_assert_str_eq(st_get_eventsys_name(), "epoll");
+#elif defined(ST_HAVE_KQUEUE_BACKEND)
+    ck_assert_int_eq(st_set_eventsys(ST_EVENTSYS_ALT), 0);
+    ck_assert_int_eq(st_init(), 0);
+    ck_assert_str_eq(st_get_eventsys_name(), "kqueue");
+#else
+    ck_assert_int_eq(st_set_eventsys(ST_EVENTSYS_ALT), -1);
+    ck_assert_int_eq(errno, EINVAL);
+#endif
+}
+END_TEST
+
+START_TEST(eventsys_poll_and_names)
+{
+    static const char *const names[] = { "", "select", "poll", "epoll" };
+    int v = st_test_backends[_i];
+
+    ck_assert_int_eq(st_set_eventsys(v), 0);
+    /* Chosen but not initialised: the choice is already visible. */
+    ck_assert_int_eq(st_get_eventsys(), v);
+    ck_assert_int_eq(st_init(), 0);
+    ck_assert_int_eq(st_get_eventsys(), v);
+#if !defined(ST_HAVE_KQUEUE_BACKEND)
+    ck_assert_str_eq(st_get_eventsys_name(), names[v]);
+#else
+    (void)names;
+#endif
+}
+END_TEST
+
+START_TEST(eventsys_second_choice_busy)
+{
+    ck_assert_int_eq(st_set_eventsys(ST_EVENTSYS_SELECT), 0);
+    errno = 0;
+    ck_assert_int_eq(st_set_eventsys(ST_EVENTSYS_POLL), -1);
+    ck_assert_int_eq(errno, EBUSY);
+    ck_assert_int_eq(st_get_eventsys(), ST_EVENTSYS_SELECT);
+    ck_assert_int_eq(st_init(), 0);
+    ck_assert_int_eq(st_set_eventsys(ST_EVENTSYS_SELECT), -1);
+    ck_assert_int_eq(errno, EBUSY);
+    ck_assert_int_eq(st_get_eventsys(), ST_EVENTSYS_SELECT);
+}
+END_TEST
+
+START_TEST(eventsys_invalid_leaves_open)
+{
+    errno = 0;
+    ck_assert_int_eq(st_set_eventsys(99), -1);
+    ck_assert_int_eq(errno, EINVAL);
+    ck_assert_int_eq(st_set_eventsys(-1), -1);
+    ck_assert_int_eq(errno, EINVAL);
+    ck_assert_int_eq(st_get_eventsys(), -1);
+    ck_assert_int_eq(st_set_eventsys(ST_EVENTSYS_DEFAULT), 0);
+    ck_assert_int_eq(st_get_eventsys(), ST_EVENTSYS_SELECT);
+}
+END_TEST
+
+static int waiter_done;
+
+static void *waiter(void *arg)
+{
+    (void)arg;
+    ck_assert_int_eq(st_usleep(1000), 0);
+    waiter_done = 1;
+    return NULL;
+}
+
+static void *second_init(void *arg)
+{
+    (void)arg;
+    errno = 12345;
+    ck_assert_int_eq(st_init(), 0);
+    ck_assert_int_eq(errno, 12345);
+    return NULL;
+}
+
+START_TEST(init_twice_is_noop)
+{
+    st_thread_t w, t;
+    st_thread_t self;
+
+    ck_assert_int_eq(st_init(), 0);
+    self = st_thread_self();
+    w = st_thread_create(waiter, NULL, 1, 0);
+    errno = 777;
+    ck_assert_int_eq(st_init(), 0);
+    ck_assert_int_eq(errno, 777);
+    ck_assert_ptr_eq(st_thread_self(), self);
+    t = st_thread_create(second_init, NULL, 1, 0);
+    ck_assert_int_eq(st_thread_join(t, NULL), 0);
+    ck_assert_int_eq(st_thread_join(w, NULL), 0);
+    ck_assert_int_eq(waiter_done, 1);
+}
+END_TEST
+
+START_TEST(fdlimit_raised_to_hard)
+{
+    struct rlimit rl;
+    int v = st_test_backends[_i];
+
+    ck_assert_int_eq(getrlimit(RLIMIT_NOFILE, &rl), 0);
+    if (rl.rlim_max != RLIM_INFINITY && rl.rlim_max > 64) {
+        /* Start below the hard limit so the raise is visible. */
+        rl.rlim_cur = 64;
+        ck_assert_int_eq(setrlimit(RLIMIT_NOFILE, &rl), 0);
+    }
+    st_test_init(_i);
+    ck_assert_int_eq(getrlimit(RLIMIT_NOFILE, &rl), 0);
+    if (v == ST_EVENTSYS_SELECT && rl.rlim_max > FD_SETSIZE) {
+        /* Only the soft limit is lowered; the hard one is untouched. */
+        ck_assert_int_eq(st_getfdlimit(), FD_SETSIZE);
+        ck_assert_int_eq((long)rl.rlim_cur, FD_SETSIZE);
+    } else if (rl.rlim_max != RLIM_INFINITY) {
+        ck_assert_int_eq((long)rl.rlim_cur, (long)rl.rlim_max);
+        ck_assert_int_eq(st_getfdlimit(), (int)rl.rlim_max);
+    }
+}
+END_TEST
+
+START_TEST(select_keeps_hard_limit)
+{
+    struct rlimit before, after;
+
+    ck_assert_int_eq(getrlimit(RLIMIT_NOFILE, &before), 0);
+    ck_assert_int_eq(st_set_eventsys(ST_EVENTSYS_SELECT), 0);
+    ck_assert_int_eq(st_init(), 0);
+    ck_assert_int_eq(getrlimit(RLIMIT_NOFILE, &after), 0);
+    ck_assert(after.rlim_max == before.rlim_max);
+    ck_assert_int_le(st_getfdlimit(), FD_SETSIZE);
+}
+END_TEST
+
+START_TEST(init_ignores_sigpipe)
+{
+    int p[2];
+    struct sigaction sa;
+
+    ck_assert_int_eq(signal(SIGPIPE, SIG_DFL) != SIG_ERR, 1);
+    st_test_init(_i);
+    ck_assert_int_eq(sigaction(SIGPIPE, NULL, &sa), 0);
+    ck_assert(sa.sa_handler == SIG_IGN);
+    ck_assert_int_eq(pipe(p), 0);
+    close(p[0]);
+    errno = 0;
+    ck_assert_int_eq((int)write(p[1], "x", 1), -1);
+    ck_assert_int_eq(errno, EPIPE);
+    close(p[1]);
+}
+END_TEST
+
+static st_utime_t fake_now;
+
+static st_utime_t fake_clock(void)
+{
+    return fake_now;
+}
+
+START_TEST(utime_function_before_init)
+{
+    fake_now = 5000000;
+    ck_assert_int_eq(st_set_utime_function(fake_clock), 0);
+    ck_assert(st_utime() == 5000000);
+    ck_assert_int_eq(st_init(), 0);
+    ck_assert(st_utime_last_clock() == 5000000);
+    errno = 0;
+    ck_assert_int_eq(st_set_utime_function(NULL), -1);
+    ck_assert_int_eq(errno, EINVAL);
+    ck_assert(st_utime() == 5000000);
+}
+END_TEST
+
+static void *advance_clock(void *arg)
+{
+    int i;
+
+    (void)arg;
+    /* Time moves only when this thread says so. */
+    for (i = 0; i < 100; i++) {
+        fake_now += 1000;
+        st_thread_yield();
+    }
+    return NULL;
+}
+
+START_TEST(utime_function_drives_sleep)
+{
+    st_thread_t t;
+    st_utime_t start;
+
+    fake_now = 1000;
+    ck_assert_int_eq(st_set_utime_function(fake_clock), 0);
+    ck_assert_int_eq(st_init(), 0);
+    t = st_thread_create(advance_clock, NULL, 1, 0);
+    start = fake_now;
+    ck_assert_int_eq(st_usleep(20000), 0);
+    ck_assert(fake_now - start >= 20000);
+    ck_assert(fake_now - start < 100000);
+    ck_assert_int_eq(st_thread_join(t, NULL), 0);
+}
+END_TEST
+
+START_TEST(utime_function_null_restores)
+{
+    st_utime_t a, b;
+
+    ck_assert_int_eq(st_set_utime_function(fake_clock), 0);
+    ck_assert_int_eq(st_set_utime_function(NULL), 0);
+    a = st_utime();
+    b = st_utime();
+    ck_assert(b >= a);
+    ck_assert(a != fake_now);
+}
+END_TEST
+
+START_TEST(destroy_idempotent_and_reinit)
+{
+    st_destroy();                       /* before init: harmless */
+    st_destroy();
+    st_test_init(_i);
+    st_destroy();
+    st_destroy();                       /* twice: harmless */
+    ck_assert_ptr_null(st_thread_self());
+    ck_assert_int_eq(st_get_eventsys(), -1);
+    /* A full reset: a new scheduler can start. */
+    st_test_init(_i);
+    ck_assert_ptr_nonnull(st_thread_self());
+    ck_assert_int_eq(st_usleep(100), 0);
+    st_destroy();
+}
+END_TEST
+
+static void *fork_sleeper(void *arg)
+{
+    st_netfd_t rd = arg;
+    char c;
+
+    /* Blocked on a pipe across the fork in both processes. */
+    if (st_read(rd, &c, 1, st_test_usec(10000000)) != 1)
+        return (void *)1;
+    return (void *)(long)c;
+}
+
+START_TEST(fork_after_init_both_work)
+{
+    int p[2], q[2], status;
+    st_netfd_t prd, qrd;
+    st_thread_t t;
+    void *rv;
+    pid_t pid;
+
+    st_test_init(_i);
+    ck_assert_int_eq(pipe(p), 0);
+    ck_assert_int_eq(pipe(q), 0);
+    prd = st_netfd_open(p[0]);
+    qrd = st_netfd_open(q[0]);
+    t = st_thread_create(fork_sleeper, prd, 1, 0);
+    ck_assert_int_eq(st_usleep(1000), 0);  /* t is now waiting */
+    pid = fork();
+    ck_assert_int_ge(pid, 0);
+    if (pid == 0) {
+        /* Child: its own copy of t waits on the same pipe; feed it
+         * through a pipe only the child reads (q). */
+        st_thread_t t2 = st_thread_create(fork_sleeper, qrd, 1, 0);
+        void *r2 = NULL;
+        char c = 'c';
+        if (write(q[1], &c, 1) != 1 ||
+            st_thread_join(t2, &r2) != 0 || r2 != (void *)(long)'c')
+            _exit(2);
+        _exit(0);
+    }
+    ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+    ck_assert(WIFEXITED(status));
+    ck_assert_int_eq(WEXITSTATUS(status), 0);
+    /* The parent's scheduler still works after the child used its copy. */
+    ck_assert_int_eq((int)write(p[1], "p", 1), 1);
+    ck_assert_int_eq(st_thread_join(t, &rv), 0);
+    ck_assert_ptr_eq(rv, (void *)(long)'p');
+}
+END_TEST
+
+static Suite *eventsys_suite(void)
 {
     Suite *s = suite_create("eventsys");
-    TCase *tc = tcase_create("eventsys");
-    tcase_add_test(tc, init_works);
+    TCase *tc = tcase_create("lifecycle");
+
+    tcase_add_test(tc, eventsys_before_choice);
+    tcase_add_test(tc, eventsys_default_is_select);
+    tcase_add_test(tc, eventsys_alt_is_epoll);
+    tcase_add_loop_test(tc, eventsys_poll_and_names, 0, st_test_nbackends);
+    tcase_add_test(tc, eventsys_second_choice_busy);
+    tcase_add_test(tc, eventsys_invalid_leaves_open);
+    tcase_add_test(tc, init_twice_is_noop);
+    tcase_add_loop_test(tc, fdlimit_raised_to_hard, 0, st_test_nbackends);
+    tcase_add_test(tc, select_keeps_hard_limit);
+    tcase_add_loop_test(tc, init_ignores_sigpipe, 0, st_test_nbackends);
+    tcase_add_test(tc, utime_function_before_init);
+    tcase_add_test(tc, utime_function_drives_sleep);
+    tcase_add_test(tc, utime_function_null_restores);
+    tcase_add_loop_test(tc, destroy_idempotent_and_reinit, 0,
+                        st_test_nbackends);
+    tcase_add_loop_test(tc, fork_after_init_both_work, 0, st_test_nbackends);
     suite_add_tcase(s, tc);
-    return st_test_run(s);
+    return s;
+}
+
+int main(void)
+{
+    return st_test_run(eventsys_suite());
 }

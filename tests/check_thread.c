@@ -1,16 +1,630 @@
 /* SPDX-License-Identifier: MIT */
-/* check_thread.c - placeholder replaced below. */
+/* check_thread.c - threads: create, join, exit, interrupt, callbacks
+ * (API.md 5.1 #7-#9, #12-#14). */
 #include "testutil.h"
-START_TEST(init_works)
+
+#include <stdio.h>
+#include <sys/wait.h>
+
+static void *ret_arg(void *arg)
 {
+    return arg;
+}
+
+static void nested_exit(void *v)
+{
+    st_thread_exit(v);
+}
+
+static void *exit_nested(void *arg)
+{
+    nested_exit(arg);
+    return NULL;                        /* not reached */
+}
+
+START_TEST(create_join_value)
+{
+    st_thread_t t;
+    void *rv = NULL;
+
     ck_assert_int_eq(st_init(), 0);
+    t = st_thread_create(ret_arg, (void *)0x1234, 1, 0);
+    ck_assert_ptr_nonnull(t);
+    ck_assert_int_eq(st_thread_join(t, &rv), 0);
+    ck_assert_ptr_eq(rv, (void *)0x1234);
+    t = st_thread_create(exit_nested, (void *)0x99, 1, 0);
+    ck_assert_int_eq(st_thread_join(t, &rv), 0);
+    ck_assert_ptr_eq(rv, (void *)0x99);
+    t = st_thread_create(ret_arg, NULL, 1, 0);
+    ck_assert_int_eq(st_thread_join(t, NULL), 0);
 }
 END_TEST
-int main(void)
+
+START_TEST(join_64_in_order)
+{
+    st_thread_t t[64];
+    void *rv;
+    long i;
+
+    ck_assert_int_eq(st_init(), 0);
+    for (i = 0; i < 64; i++)
+        ck_assert_ptr_nonnull(t[i] = st_thread_create(ret_arg,
+                                                      (void *)(i + 1), 1, 0));
+    for (i = 0; i < 64; i++) {
+        ck_assert_int_eq(st_thread_join(t[i], &rv), 0);
+        ck_assert_ptr_eq(rv, (void *)(i + 1));
+    }
+}
+END_TEST
+
+START_TEST(join_errors)
+{
+    st_thread_t d, j;
+    void *rv;
+
+    ck_assert_int_eq(st_init(), 0);
+    d = st_thread_create(ret_arg, NULL, 0, 0);
+    errno = 0;
+    ck_assert_int_eq(st_thread_join(d, NULL), -1);
+    ck_assert_int_eq(errno, EINVAL);
+    /* The primordial thread is never joinable. */
+    ck_assert_int_eq(st_thread_join(st_thread_self(), NULL), -1);
+    ck_assert_int_eq(errno, EINVAL);
+    j = st_thread_create(ret_arg, (void *)7, 1, 0);
+    ck_assert_int_eq(st_thread_join(j, &rv), 0);
+    /* A joined handle is stale: detected, not UB. */
+    ck_assert_int_eq(st_thread_join(j, &rv), -1);
+    ck_assert_int_eq(errno, ESRCH);
+}
+END_TEST
+
+static st_thread_t selfjoin_handle;
+static int selfjoin_errno;
+
+static void *self_joiner(void *arg)
+{
+    (void)arg;
+    if (st_thread_join(st_thread_self(), NULL) == -1)
+        selfjoin_errno = errno;
+    selfjoin_handle = st_thread_self();
+    return (void *)5;
+}
+
+START_TEST(self_join_edeadlk)
+{
+    st_thread_t t;
+    void *rv;
+
+    ck_assert_int_eq(st_init(), 0);
+    t = st_thread_create(self_joiner, NULL, 1, 0);
+    ck_assert_int_eq(st_thread_join(t, &rv), 0);
+    ck_assert_int_eq(selfjoin_errno, EDEADLK);
+    ck_assert_ptr_eq(selfjoin_handle, t);
+    ck_assert_ptr_eq(rv, (void *)5);
+}
+END_TEST
+
+static st_thread_t target;
+static int second_join_errno;
+
+static void *sleeper_ms(void *arg)
+{
+    st_usleep((st_utime_t)(long)arg * 1000);
+    return (void *)42;
+}
+
+static void *second_joiner(void *arg)
+{
+    (void)arg;
+    if (st_thread_join(target, NULL) == -1)
+        second_join_errno = errno;
+    return NULL;
+}
+
+START_TEST(second_joiner_einval)
+{
+    st_thread_t j2;
+    void *rv;
+
+    ck_assert_int_eq(st_init(), 0);
+    target = st_thread_create(sleeper_ms, (void *)20L, 1, 0);
+    j2 = st_thread_create(second_joiner, NULL, 1, 0);
+    /* We wait first; j2 runs while we wait and must get EINVAL. */
+    ck_assert_int_eq(st_thread_join(target, &rv), 0);
+    ck_assert_ptr_eq(rv, (void *)42);
+    ck_assert_int_eq(st_thread_join(j2, NULL), 0);
+    ck_assert_int_eq(second_join_errno, EINVAL);
+}
+END_TEST
+
+static int joiner_errno;
+
+static void *interrupted_joiner(void *arg)
+{
+    (void)arg;
+    if (st_thread_join(target, NULL) == -1)
+        joiner_errno = errno;
+    return NULL;
+}
+
+START_TEST(joiner_interrupted_target_joinable)
+{
+    st_thread_t j;
+    void *rv;
+
+    ck_assert_int_eq(st_init(), 0);
+    target = st_thread_create(sleeper_ms, (void *)30L, 1, 0);
+    j = st_thread_create(interrupted_joiner, NULL, 1, 0);
+    st_usleep(1000);
+    st_thread_interrupt(j);
+    ck_assert_int_eq(st_thread_join(j, NULL), 0);
+    ck_assert_int_eq(joiner_errno, EINTR);
+    ck_assert_int_eq(st_thread_join(target, &rv), 0);
+    ck_assert_ptr_eq(rv, (void *)42);
+}
+END_TEST
+
+START_TEST(join_exited_no_switch)
+{
+    st_thread_t t;
+    void *rv;
+
+    ck_assert_int_eq(st_init(), 0);
+    t = st_thread_create(ret_arg, (void *)3, 1, 0);
+    st_usleep(0);                       /* t runs and becomes a zombie */
+    /* A pending interrupt is not consumed: no wait happens. */
+    st_thread_interrupt(st_thread_self());
+    ck_assert_int_eq(st_thread_join(t, &rv), 0);
+    ck_assert_ptr_eq(rv, (void *)3);
+    errno = 0;
+    ck_assert_int_eq(st_usleep(10), -1);
+    ck_assert_int_eq(errno, EINTR);
+}
+END_TEST
+
+static st_thread_t seen_self;
+
+static void *record_self(void *arg)
+{
+    (void)arg;
+    seen_self = st_thread_self();
+    return NULL;
+}
+
+START_TEST(self_is_handle)
+{
+    st_thread_t t, prim;
+
+    ck_assert_int_eq(st_init(), 0);
+    prim = st_thread_self();
+    ck_assert_ptr_nonnull(prim);
+    t = st_thread_create(record_self, NULL, 1, 0);
+    ck_assert_int_eq(st_thread_join(t, NULL), 0);
+    ck_assert_ptr_eq(seen_self, t);
+    ck_assert_ptr_ne(seen_self, prim);
+}
+END_TEST
+
+START_TEST(create_bad_args)
+{
+    ck_assert_int_eq(st_init(), 0);
+    errno = 0;
+    ck_assert_ptr_null(st_thread_create(ret_arg, NULL, 1, -4096));
+    ck_assert_int_eq(errno, EINVAL);
+    ck_assert_ptr_null(st_thread_create(NULL, NULL, 1, 0));
+    ck_assert_int_eq(errno, EINVAL);
+}
+END_TEST
+
+/* ---- interrupts (#12) ------------------------------------------------- */
+
+static int wait_result, wait_errno;
+
+static void record(int r)
+{
+    wait_result = r;
+    wait_errno = errno;
+}
+
+static void *block_sleep(void *a) { (void)a; record(st_usleep(ST_UTIME_NO_TIMEOUT)); return NULL; }
+static void *block_timed(void *a) { (void)a; record(st_usleep(10000000)); return NULL; }
+static void *block_cond(void *a) { record(st_cond_wait(a)); return NULL; }
+static void *block_mutex(void *a) { record(st_mutex_lock(a)); return NULL; }
+static void *block_read(void *a)
+{
+    char c;
+    record((int)st_read(a, &c, 1, ST_UTIME_NO_TIMEOUT));
+    return NULL;
+}
+static void *block_accept(void *a)
+{
+    record(st_accept(a, NULL, NULL, ST_UTIME_NO_TIMEOUT) ? 0 : -1);
+    return NULL;
+}
+static void *block_poll(void *a)
+{
+    struct pollfd pd;
+    pd.fd = st_netfd_fileno(a);
+    pd.events = POLLIN;
+    record(st_poll(&pd, 1, ST_UTIME_NO_TIMEOUT));
+    return NULL;
+}
+static void *block_join(void *a) { record(st_thread_join(a, NULL)); return NULL; }
+
+START_TEST(interrupt_wakes_every_wait)
+{
+    void *(*fns[])(void *) = { block_sleep, block_timed, block_cond,
+                               block_mutex, block_read, block_accept,
+                               block_poll, block_join };
+    st_netfd_t a, b, l;
+    struct sockaddr_in sin;
+    st_cond_t c;
+    st_mutex_t m;
+    st_thread_t forever;
+    size_t k;
+
+    st_test_init(_i);
+    st_test_tcp_pair(&a, &b);
+    l = st_test_listener(&sin, 4);
+    c = st_cond_new();
+    m = st_mutex_new();
+    ck_assert_int_eq(st_mutex_lock(m), 0);
+    forever = st_thread_create(block_sleep, NULL, 1, 0);
+    for (k = 0; k < sizeof fns / sizeof fns[0]; k++) {
+        void *args[] = { NULL, NULL, c, m, a, l, a, forever };
+        st_thread_t t = st_thread_create(fns[k], args[k], 1, 0);
+        st_utime_t t0;
+        wait_result = 99;
+        ck_assert_int_eq(st_usleep(2000), 0);   /* t is now blocked */
+        ck_assert_int_eq(wait_result, 99);
+        t0 = st_utime();
+        st_thread_interrupt(t);
+        ck_assert_int_eq(st_thread_join(t, NULL), 0);
+        ck_assert_msg(wait_result == -1 && wait_errno == EINTR,
+                      "wait %zu: result %d errno %d", k, wait_result,
+                      wait_errno);
+        ck_assert(st_utime() - t0 < st_test_usec(1000000));
+    }
+    st_thread_interrupt(forever);
+    ck_assert_int_eq(st_thread_join(forever, NULL), 0);
+    ck_assert_int_eq(st_mutex_unlock(m), 0);
+}
+END_TEST
+
+static int first_r, first_e, second_r;
+
+static void *two_waits(void *arg)
+{
+    (void)arg;
+    first_r = st_usleep(1000);
+    first_e = errno;
+    second_r = st_usleep(1000);
+    return NULL;
+}
+
+START_TEST(interrupt_before_first_run)
+{
+    st_thread_t t;
+
+    ck_assert_int_eq(st_init(), 0);
+    t = st_thread_create(two_waits, NULL, 1, 0);
+    st_thread_interrupt(t);
+    ck_assert_int_eq(st_thread_join(t, NULL), 0);
+    ck_assert_int_eq(first_r, -1);
+    ck_assert_int_eq(first_e, EINTR);
+    ck_assert_int_eq(second_r, 0);
+}
+END_TEST
+
+START_TEST(self_interrupt_mutex_and_trylock)
+{
+    st_mutex_t m;
+
+    ck_assert_int_eq(st_init(), 0);
+    m = st_mutex_new();
+    st_thread_interrupt(st_thread_self());
+    /* trylock ignores the pending interrupt... */
+    ck_assert_int_eq(st_mutex_trylock(m), 0);
+    ck_assert_int_eq(st_mutex_unlock(m), 0);
+    /* ...lock consumes it even though the mutex is free. */
+    errno = 0;
+    ck_assert_int_eq(st_mutex_lock(m), -1);
+    ck_assert_int_eq(errno, EINTR);
+    ck_assert_int_eq(st_mutex_lock(m), 0);
+    ck_assert_int_eq(st_mutex_unlock(m), 0);
+    ck_assert_int_eq(st_mutex_destroy(m), 0);
+}
+END_TEST
+
+START_TEST(interrupt_zombie_ignored)
+{
+    st_thread_t t;
+    void *rv;
+
+    ck_assert_int_eq(st_init(), 0);
+    t = st_thread_create(ret_arg, (void *)8, 1, 0);
+    st_usleep(0);
+    st_thread_interrupt(t);
+    ck_assert_int_eq(st_thread_join(t, &rv), 0);
+    ck_assert_ptr_eq(rv, (void *)8);
+}
+END_TEST
+
+START_TEST(read_with_data_ignores_interrupt)
+{
+    st_netfd_t a, b;
+    char c;
+
+    st_test_init(_i);
+    st_test_tcp_pair(&a, &b);
+    ck_assert_int_eq((int)st_write(b, "x", 1, 1000000), 1);
+    st_usleep(1000);
+    st_thread_interrupt(st_thread_self());
+    ck_assert_int_eq((int)st_read(a, &c, 1, 1000000), 1);
+    errno = 0;
+    ck_assert_int_eq((int)st_read(a, &c, 1, 1000000), -1);
+    ck_assert_int_eq(errno, EINTR);
+    ck_assert_int_eq((int)st_read(a, &c, 1, 5000), -1);
+    ck_assert_int_eq(errno, ETIME);
+}
+END_TEST
+
+/* ---- process exit (#13) ----------------------------------------------- */
+
+static void *print_and_sleep(void *arg)
+{
+    st_usleep((st_utime_t)(long)arg);
+    printf("thread done\n");          /* buffered: must be flushed */
+    return NULL;
+}
+
+/* Run fn in a child; return its wait status, capture its stdout. */
+static int in_child(void (*fn)(void), char *out, size_t outlen)
+{
+    int p[2], status;
+    pid_t pid;
+    ssize_t n, got = 0;
+
+    ck_assert_int_eq(pipe(p), 0);
+    pid = fork();
+    ck_assert_int_ge(pid, 0);
+    if (pid == 0) {
+        dup2(p[1], 1);
+        close(p[0]);
+        fn();
+        _exit(3);
+    }
+    close(p[1]);
+    while (got < (ssize_t)outlen - 1 &&
+           (n = read(p[0], out + got, outlen - 1 - (size_t)got)) > 0)
+        got += n;
+    out[got] = '\0';
+    close(p[0]);
+    ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+    return status;
+}
+
+static void main_exits_last(void)
+{
+    st_init();
+    st_thread_create(print_and_sleep, (void *)2000L, 0, 0);
+    st_thread_create(ret_arg, NULL, 1, 0);     /* an unjoined zombie */
+    st_thread_exit(NULL);
+}
+
+START_TEST(exit_after_last_thread)
+{
+    char out[256];
+    int status = in_child(main_exits_last, out, sizeof out);
+
+    ck_assert(WIFEXITED(status));
+    ck_assert_int_eq(WEXITSTATUS(status), 0);
+    ck_assert_str_eq(out, "thread done\n");
+}
+END_TEST
+
+static void *read_forever(void *arg)
+{
+    char c;
+    (void)st_read(arg, &c, 1, ST_UTIME_NO_TIMEOUT);
+    printf("reader woke\n");
+    return NULL;
+}
+
+static int feed_fd = -1;
+
+static void *feed_later(void *arg)
+{
+    (void)arg;
+    st_usleep(20000);
+    (void)!write(feed_fd, "z", 1);
+    return NULL;
+}
+
+static void blocked_reader_keeps_alive(void)
+{
+    int p[2];
+    st_init();
+    if (pipe(p) < 0)
+        _exit(4);
+    feed_fd = p[1];
+    st_thread_create(read_forever, st_netfd_open(p[0]), 0, 0);
+    st_thread_create(feed_later, NULL, 0, 0);
+    st_thread_exit(NULL);
+}
+
+START_TEST(blocked_io_keeps_process_alive)
+{
+    char out[256];
+    int status = in_child(blocked_reader_keeps_alive, out, sizeof out);
+
+    ck_assert(WIFEXITED(status));
+    ck_assert_int_eq(WEXITSTATUS(status), 0);
+    /* The process lived until the reader was fed and finished. */
+    ck_assert_str_eq(out, "reader woke\n");
+}
+END_TEST
+
+static void only_main_exits(void)
+{
+    st_init();
+    printf("bye\n");
+    st_thread_exit(NULL);
+}
+
+START_TEST(main_exit_alone)
+{
+    char out[64];
+    int status = in_child(only_main_exits, out, sizeof out);
+
+    ck_assert(WIFEXITED(status));
+    ck_assert_int_eq(WEXITSTATUS(status), 0);
+    ck_assert_str_eq(out, "bye\n");
+}
+END_TEST
+
+/* ---- switch callbacks (#14) ------------------------------------------- */
+
+static char trace[256];
+static st_thread_t cb_main, cb_worker;
+static st_cond_t cb_cond;
+
+static void note(char c)
+{
+    size_t n = strlen(trace);
+    st_thread_t me = st_thread_self();
+    if (n + 3 < sizeof trace) {
+        trace[n] = c;
+        trace[n + 1] = me == cb_main ? 'M' : me == cb_worker ? 'W' : '?';
+        trace[n + 2] = '\0';
+    }
+}
+
+static void on_in(void) { note('+'); }
+static void on_out(void) { note('-'); }
+
+static void *cb_worker_fn(void *arg)
+{
+    (void)arg;
+    st_cond_signal(cb_cond);
+    st_cond_wait(cb_cond);
+    return NULL;
+}
+
+START_TEST(switch_callbacks_sequence)
+{
+    ck_assert_int_eq(st_init(), 0);
+    ck_assert_ptr_null(st_set_switch_in_cb(on_in));
+    ck_assert(st_set_switch_in_cb(on_in) == on_in);
+    ck_assert_ptr_null(st_set_switch_out_cb(on_out));
+    cb_main = st_thread_self();
+    cb_cond = st_cond_new();
+    cb_worker = st_thread_create(cb_worker_fn, NULL, 0, 0);
+    /* main waits; worker first runs (in), signals, waits (out); main in. */
+    ck_assert_int_eq(st_cond_wait(cb_cond), 0);
+    ck_assert_str_eq(trace, "-M+W-W+M");
+    ck_assert(st_set_switch_in_cb(NULL) == on_in);
+    ck_assert(st_set_switch_out_cb(NULL) == on_out);
+    trace[0] = '\0';
+    st_cond_signal(cb_cond);
+    st_usleep(1000);
+    ck_assert_str_eq(trace, "");        /* disabled; idle never seen */
+}
+END_TEST
+
+static int trace_key;
+static long current_trace_id;
+
+static void trace_in(void)
+{
+    current_trace_id = (long)st_thread_getspecific(trace_key);
+}
+
+static void trace_out(void)
+{
+    st_thread_setspecific(trace_key, (void *)current_trace_id);
+}
+
+static void *traced(void *arg)
+{
+    int i;
+    current_trace_id = (long)arg;
+    for (i = 0; i < 5; i++) {
+        st_usleep(100 * (st_utime_t)(long)arg);
+        if (current_trace_id != (long)arg)
+            return (void *)1;
+    }
+    return NULL;
+}
+
+START_TEST(switch_callbacks_trace_id)
+{
+    st_thread_t t[4];
+    void *rv;
+    long i;
+
+    ck_assert_int_eq(st_init(), 0);
+    ck_assert_int_eq(st_key_create(&trace_key, NULL), 0);
+    st_set_switch_in_cb(trace_in);
+    st_set_switch_out_cb(trace_out);
+    for (i = 0; i < 4; i++)
+        t[i] = st_thread_create(traced, (void *)(i + 1), 1, 0);
+    for (i = 0; i < 4; i++) {
+        ck_assert_int_eq(st_thread_join(t[i], &rv), 0);
+        ck_assert_ptr_null(rv);
+    }
+}
+END_TEST
+
+START_TEST(thread_names)
+{
+    st_thread_t t;
+
+    ck_assert_int_eq(st_init(), 0);
+    t = st_thread_create(ret_arg, NULL, 1, 0);
+    ck_assert_str_eq(st_thread_getname(t), "");
+    ck_assert_int_eq(st_thread_setname(t, "worker-with-a-long-name"), 0);
+    ck_assert_str_eq(st_thread_getname(t), "worker-with-a-l");
+    ck_assert_int_eq(st_thread_setname(NULL, "main"), 0);
+    ck_assert_str_eq(st_thread_getname(NULL), "main");
+    ck_assert_int_eq(st_thread_join(t, NULL), 0);
+    ck_assert_ptr_null(st_thread_getname(t));
+    ck_assert_int_eq(st_thread_setname(t, "x"), -1);
+    ck_assert_int_eq(errno, ESRCH);
+}
+END_TEST
+
+static Suite *thread_suite(void)
 {
     Suite *s = suite_create("thread");
     TCase *tc = tcase_create("thread");
-    tcase_add_test(tc, init_works);
+
+    tcase_add_test(tc, create_join_value);
+    tcase_add_test(tc, join_64_in_order);
+    tcase_add_test(tc, join_errors);
+    tcase_add_test(tc, self_join_edeadlk);
+    tcase_add_test(tc, second_joiner_einval);
+    tcase_add_test(tc, joiner_interrupted_target_joinable);
+    tcase_add_test(tc, join_exited_no_switch);
+    tcase_add_test(tc, self_is_handle);
+    tcase_add_test(tc, create_bad_args);
+    tcase_add_loop_test(tc, interrupt_wakes_every_wait, 0, st_test_nbackends);
+    tcase_add_test(tc, interrupt_before_first_run);
+    tcase_add_test(tc, self_interrupt_mutex_and_trylock);
+    tcase_add_test(tc, interrupt_zombie_ignored);
+    tcase_add_loop_test(tc, read_with_data_ignores_interrupt, 0,
+                        st_test_nbackends);
+    tcase_add_test(tc, exit_after_last_thread);
+    tcase_add_test(tc, blocked_io_keeps_process_alive);
+    tcase_add_test(tc, main_exit_alone);
+    tcase_add_test(tc, switch_callbacks_sequence);
+    tcase_add_test(tc, switch_callbacks_trace_id);
+    tcase_add_test(tc, thread_names);
     suite_add_tcase(s, tc);
-    return st_test_run(s);
+    return s;
+}
+
+int main(void)
+{
+    return st_test_run(thread_suite());
 }
