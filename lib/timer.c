@@ -123,7 +123,10 @@ void _st_add_sleepq(_st_thread_t *t, st_utime_t timeout)
         vp->heap = h;
         vp->heap_cap = cap;
     }
-    t->due = _st_deadline(vp->last_clock, timeout);
+    /* Counted from now, not from last_clock as the originals do: a
+     * thread that computed since the last clock check must not get a
+     * shorter timeout, so no wake-up is ever earlier than asked. */
+    t->due = _st_deadline(st_utime(), timeout);
     t->flags |= ST_FL_ON_SLEEPQ;
     heap_set(vp->heap, vp->heap_len, t);
     sift_up(vp->heap, vp->heap_len++);

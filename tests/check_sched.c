@@ -1,16 +1,305 @@
 /* SPDX-License-Identifier: MIT */
-/* check_sched.c - placeholder replaced below. */
+/* check_sched.c - scheduling order and switch points (API.md 1.7, 1.9,
+ * 5.1 #11, #16). */
 #include "testutil.h"
-START_TEST(init_works)
+
+static int seq[64];
+static int nseq;
+
+static void *yielder(void *arg)
 {
+    int i;
+
+    for (i = 0; i < 3; i++) {
+        seq[nseq++] = (int)(long)arg;
+        st_thread_yield();
+    }
+    return NULL;
+}
+
+START_TEST(yield_round_robin)
+{
+    st_thread_t t[3];
+    int i;
+
     ck_assert_int_eq(st_init(), 0);
+    for (i = 0; i < 3; i++)
+        t[i] = st_thread_create(yielder, (void *)(long)i, 1, 0);
+    for (i = 0; i < 3; i++)
+        ck_assert_int_eq(st_thread_join(t[i], NULL), 0);
+    ck_assert_int_eq(nseq, 9);
+    for (i = 0; i < 9; i++)
+        ck_assert_int_eq(seq[i], i % 3);
 }
 END_TEST
-int main(void)
+
+START_TEST(yield_alone_advances_clock)
+{
+    st_utime_t before, now;
+
+    ck_assert_int_eq(st_init(), 0);
+    before = st_utime_last_clock();
+    /* Spin until the clock has visibly moved, then yield. */
+    do
+        now = st_utime();
+    while (now == before);
+    st_thread_yield();
+    ck_assert(st_utime_last_clock() >= now);
+}
+END_TEST
+
+static void *mark(void *arg)
+{
+    seq[nseq++] = (int)(long)arg;
+    return NULL;
+}
+
+START_TEST(create_does_not_switch)
+{
+    int i;
+
+    ck_assert_int_eq(st_init(), 0);
+    for (i = 0; i < 3; i++)
+        st_thread_create(mark, (void *)(long)i, 0, 0);
+    /* Creation never switches: nothing ran yet. */
+    ck_assert_int_eq(nseq, 0);
+    st_usleep(0);
+    ck_assert_int_eq(nseq, 3);
+    for (i = 0; i < 3; i++)
+        ck_assert_int_eq(seq[i], i);
+}
+END_TEST
+
+static void *sleep_then_mark(void *arg)
+{
+    st_usleep((st_utime_t)(long)arg * 1000);
+    seq[nseq++] = (int)(long)arg;
+    return NULL;
+}
+
+START_TEST(sleepers_wake_in_deadline_order)
+{
+    static const long ms[] = { 30, 70, 10, 50, 20, 60, 40 };
+    st_thread_t t[7];
+    int i;
+
+    ck_assert_int_eq(st_init(), 0);
+    for (i = 0; i < 7; i++)
+        t[i] = st_thread_create(sleep_then_mark, (void *)ms[i], 1, 0);
+    for (i = 0; i < 7; i++)
+        ck_assert_int_eq(st_thread_join(t[i], NULL), 0);
+    for (i = 0; i < 7; i++)
+        ck_assert_int_eq(seq[i], (i + 1) * 10);
+}
+END_TEST
+
+static st_utime_t fake;
+
+static st_utime_t fake_clock(void)
+{
+    return fake;
+}
+
+static void *fake_sleeper(void *arg)
+{
+    st_usleep((st_utime_t)(long)arg);
+    seq[nseq++] = (int)(long)arg;
+    return NULL;
+}
+
+START_TEST(same_pass_expiries_latest_first)
+{
+    st_thread_t t[3];
+    int i;
+
+    /* A frozen clock makes all three expire in the same pass. */
+    fake = 1000;
+    ck_assert_int_eq(st_set_utime_function(fake_clock), 0);
+    ck_assert_int_eq(st_init(), 0);
+    t[0] = st_thread_create(fake_sleeper, (void *)10L, 1, 0);
+    t[1] = st_thread_create(fake_sleeper, (void *)30L, 1, 0);
+    t[2] = st_thread_create(fake_sleeper, (void *)20L, 1, 0);
+    st_thread_create(mark, (void *)99L, 0, 0);
+    st_thread_yield();                  /* all sleep, mark runs */
+    ck_assert_int_eq(nseq, 1);
+    fake += 100;
+    /* The expired ones go to the run-queue head, latest deadline first,
+     * ahead of anything already queued. */
+    st_thread_create(mark, (void *)77L, 0, 0);
+    st_thread_yield();
+    for (i = 0; i < 3; i++)
+        ck_assert_int_eq(st_thread_join(t[i], NULL), 0);
+    ck_assert_int_eq(nseq, 5);
+    ck_assert_int_eq(seq[0], 99);
+    ck_assert_int_eq(seq[1], 30);
+    ck_assert_int_eq(seq[2], 20);
+    ck_assert_int_eq(seq[3], 10);
+    ck_assert_int_eq(seq[4], 77);
+}
+END_TEST
+
+static void *fake_sleeper2(void *arg)
+{
+    st_usleep((st_utime_t)(long)arg);
+    seq[nseq++] = (int)(long)arg;
+    return NULL;
+}
+
+START_TEST(earlier_deadline_never_later_pass)
+{
+    st_thread_t a, b;
+
+    fake = 5000;
+    ck_assert_int_eq(st_set_utime_function(fake_clock), 0);
+    ck_assert_int_eq(st_init(), 0);
+    a = st_thread_create(fake_sleeper2, (void *)50L, 1, 0);
+    b = st_thread_create(fake_sleeper2, (void *)60L, 1, 0);
+    st_thread_yield();
+    fake += 55;                          /* only a is due */
+    st_thread_yield();
+    ck_assert_int_eq(nseq, 1);
+    ck_assert_int_eq(seq[0], 50);
+    fake += 10;
+    ck_assert_int_eq(st_thread_join(b, NULL), 0);
+    ck_assert_int_eq(st_thread_join(a, NULL), 0);
+    ck_assert_int_eq(seq[1], 60);
+}
+END_TEST
+
+static int io_order[8];
+static int nio;
+
+static void *read_mark(void *arg)
+{
+    st_netfd_t fd = arg;
+    char c;
+
+    if (st_read(fd, &c, 1, st_test_usec(5000000)) == 1)
+        io_order[nio++] = c;
+    return NULL;
+}
+
+START_TEST(io_wakeups_in_registration_order)
+{
+    st_netfd_t a[3], b[3];
+    st_thread_t t[3];
+    int i;
+
+    st_test_init(_i);
+    for (i = 0; i < 3; i++)
+        st_test_tcp_pair(&a[i], &b[i]);
+    /* Register in order 2, 0, 1; make all ready at once. */
+    t[0] = st_thread_create(read_mark, a[2], 1, 0);
+    t[1] = st_thread_create(read_mark, a[0], 1, 0);
+    t[2] = st_thread_create(read_mark, a[1], 1, 0);
+    st_usleep(1000);
+    for (i = 0; i < 3; i++)
+        ck_assert_int_eq((int)write(st_netfd_fileno(b[i]), "012" + i, 1), 1);
+    for (i = 0; i < 3; i++)
+        ck_assert_int_eq(st_thread_join(t[i], NULL), 0);
+    ck_assert_int_eq(nio, 3);
+    ck_assert_int_eq(io_order[0], '2');
+    ck_assert_int_eq(io_order[1], '0');
+    ck_assert_int_eq(io_order[2], '1');
+}
+END_TEST
+
+static int counter;
+
+static void *no_switch_work(void *arg)
+{
+    st_cond_t c = st_cond_new();
+    st_mutex_t m = st_mutex_new();
+    int k;
+
+    (void)arg;
+    /* None of these may switch: counter must not change under us. */
+    counter = 1;
+    st_cond_signal(c);
+    st_cond_broadcast(c);
+    st_mutex_lock(m);
+    st_mutex_unlock(m);
+    st_mutex_trylock(m);
+    st_mutex_unlock(m);
+    st_key_create(&k, NULL);
+    st_thread_setspecific(k, &k);
+    st_thread_interrupt(st_thread_self());
+    st_thread_create(mark, NULL, 0, 0);
+    st_cond_destroy(c);
+    st_mutex_destroy(m);
+    return (void *)(long)counter;
+}
+
+static void *bump(void *arg)
+{
+    (void)arg;
+    for (;;) {
+        counter++;
+        if (st_usleep(100) < 0)
+            break;
+    }
+    return NULL;
+}
+
+START_TEST(non_switching_calls)
+{
+    st_thread_t w, b;
+    void *rv;
+
+    ck_assert_int_eq(st_init(), 0);
+    b = st_thread_create(bump, NULL, 1, 0);
+    w = st_thread_create(no_switch_work, NULL, 1, 0);
+    ck_assert_int_eq(st_thread_join(w, &rv), 0);
+    ck_assert_ptr_eq(rv, (void *)1L);
+    st_thread_interrupt(b);
+    ck_assert_int_eq(st_thread_join(b, NULL), 0);
+}
+END_TEST
+
+static void *bounce(void *arg)
+{
+    return arg;
+}
+
+START_TEST(many_threads_and_stack_reuse)
+{
+    int round, i;
+    st_thread_t t[200];
+
+    ck_assert_int_eq(st_init(), 0);
+    for (round = 0; round < 5; round++) {
+        for (i = 0; i < 200; i++)
+            ck_assert_ptr_nonnull(t[i] = st_thread_create(
+                bounce, (void *)(long)i, 1, i % 3 ? 0 : 65536));
+        for (i = 0; i < 200; i++) {
+            void *rv;
+            ck_assert_int_eq(st_thread_join(t[i], &rv), 0);
+            ck_assert_ptr_eq(rv, (void *)(long)i);
+        }
+    }
+}
+END_TEST
+
+static Suite *sched_suite(void)
 {
     Suite *s = suite_create("sched");
-    TCase *tc = tcase_create("sched");
-    tcase_add_test(tc, init_works);
+    TCase *tc = tcase_create("order");
+
+    tcase_add_test(tc, yield_round_robin);
+    tcase_add_test(tc, yield_alone_advances_clock);
+    tcase_add_test(tc, create_does_not_switch);
+    tcase_add_test(tc, sleepers_wake_in_deadline_order);
+    tcase_add_test(tc, same_pass_expiries_latest_first);
+    tcase_add_test(tc, earlier_deadline_never_later_pass);
+    tcase_add_loop_test(tc, io_wakeups_in_registration_order, 0,
+                        st_test_nbackends);
+    tcase_add_test(tc, non_switching_calls);
+    tcase_add_test(tc, many_threads_and_stack_reuse);
     suite_add_tcase(s, tc);
-    return st_test_run(s);
+    return s;
+}
+
+int main(void)
+{
+    return st_test_run(sched_suite());
 }

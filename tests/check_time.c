@@ -1,16 +1,267 @@
 /* SPDX-License-Identifier: MIT */
-/* check_time.c - placeholder replaced below. */
+/* check_time.c - sleeping, timeouts, the clock and the time cache
+ * (API.md 5.1 #15-#17, 5.2 #1-#3). */
 #include "testutil.h"
-START_TEST(init_works)
+
+#include <time.h>
+
+static st_utime_t mono_us(void)
 {
-    ck_assert_int_eq(st_init(), 0);
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (st_utime_t)ts.tv_sec * 1000000 + (st_utime_t)ts.tv_nsec / 1000;
+}
+
+static int ran;
+
+static void *set_ran(void *arg)
+{
+    (void)arg;
+    ran++;
+    return NULL;
+}
+
+static void burn(st_utime_t us)
+{
+    st_utime_t m0 = mono_us();
+    while (mono_us() - m0 < us)
+        ;
+}
+
+START_TEST(timeout_counts_from_the_call)
+{
+    st_utime_t m0;
+
+    st_test_init(_i);
+    st_usleep(0);
+    /* Compute for a while without switching: the sleep still lasts the
+     * full time from the call. */
+    burn(20000);
+    m0 = mono_us();
+    ck_assert_int_eq(st_usleep(10000), 0);
+    ck_assert(mono_us() - m0 >= 10000);
 }
 END_TEST
-int main(void)
+
+START_TEST(usleep_zero_lets_others_run)
+{
+    ck_assert_int_eq(st_init(), 0);
+    st_thread_create(set_ran, NULL, 0, 0);
+    ck_assert_int_eq(st_usleep(0), 0);
+    ck_assert_int_eq(ran, 1);
+    st_thread_create(set_ran, NULL, 0, 0);
+    ck_assert_int_eq(st_usleep(ST_UTIME_NO_WAIT), 0);
+    ck_assert_int_eq(ran, 2);
+    st_thread_create(set_ran, NULL, 0, 0);
+    ck_assert_int_eq(st_sleep(0), 0);
+    ck_assert_int_eq(ran, 3);
+}
+END_TEST
+
+START_TEST(usleep_lasts_at_least)
+{
+    static const st_utime_t d[] = { 500, 1500, 10000, 30000 };
+    size_t i;
+
+    st_test_init(_i);
+    for (i = 0; i < sizeof d / sizeof d[0]; i++) {
+        st_utime_t s0 = st_utime(), m0 = mono_us(), s1, m1;
+        ck_assert_int_eq(st_usleep(d[i]), 0);
+        s1 = st_utime();
+        m1 = mono_us();
+        ck_assert_msg(s1 - s0 >= d[i], "st clock: %llu < %llu",
+                      s1 - s0, d[i]);
+        ck_assert_msg(m1 - m0 >= d[i], "monotonic: %llu < %llu",
+                      m1 - m0, d[i]);
+        ck_assert(st_utime_last_clock() >= s0 + d[i]);
+        ck_assert(st_utime_last_clock() <= st_utime());
+    }
+}
+END_TEST
+
+START_TEST(sub_ms_sleep_does_not_round_to_zero_or_spin)
+{
+    st_utime_t m0, m1;
+    int i;
+
+    st_test_init(_i);
+    m0 = mono_us();
+    for (i = 0; i < 20; i++)
+        ck_assert_int_eq(st_usleep(500), 0);
+    m1 = mono_us();
+    /* 20 x 500 us: never shorter than asked. */
+    ck_assert(m1 - m0 >= 10000);
+}
+END_TEST
+
+static int park_r, park_e;
+
+static void *park_sleep(void *arg)
+{
+    park_r = arg ? st_sleep(-1) : st_usleep(ST_UTIME_NO_TIMEOUT);
+    park_e = errno;
+    return NULL;
+}
+
+START_TEST(park_until_interrupted)
+{
+    int k;
+
+    ck_assert_int_eq(st_init(), 0);
+    for (k = 0; k < 2; k++) {
+        st_thread_t t = st_thread_create(park_sleep, k ? (void *)1 : NULL,
+                                         1, 0);
+        park_r = 99;
+        st_usleep(5000);
+        ck_assert_int_eq(park_r, 99);
+        st_thread_interrupt(t);
+        ck_assert_int_eq(st_thread_join(t, NULL), 0);
+        ck_assert_int_eq(park_r, -1);
+        ck_assert_int_eq(park_e, EINTR);
+    }
+}
+END_TEST
+
+static void *interrupt_soon(void *arg)
+{
+    st_usleep(2000);
+    st_thread_interrupt(arg);
+    return NULL;
+}
+
+START_TEST(huge_sleep_is_not_due_at_once)
+{
+    st_thread_t t;
+    st_utime_t m0;
+
+    ck_assert_int_eq(st_init(), 0);
+    /* A deadline that would wrap must not become "already due". */
+    t = st_thread_create(interrupt_soon, st_thread_self(), 1, 0);
+    m0 = mono_us();
+    ck_assert_int_eq(st_usleep(ST_UTIME_NO_TIMEOUT - 1), -1);
+    ck_assert_int_eq(errno, EINTR);
+    ck_assert(mono_us() - m0 >= 2000);
+    ck_assert_int_eq(st_thread_join(t, NULL), 0);
+}
+END_TEST
+
+static st_cond_t hc;
+
+static void *signal_soon(void *arg)
+{
+    (void)arg;
+    st_usleep(2000);
+    st_cond_signal(hc);
+    return NULL;
+}
+
+START_TEST(huge_timeout_waits_for_signal)
+{
+    st_thread_t t;
+
+    ck_assert_int_eq(st_init(), 0);
+    hc = st_cond_new();
+    t = st_thread_create(signal_soon, NULL, 1, 0);
+    ck_assert_int_eq(st_cond_timedwait(hc, ST_UTIME_NO_TIMEOUT - 5), 0);
+    ck_assert_int_eq(st_thread_join(t, NULL), 0);
+    t = st_thread_create(signal_soon, NULL, 1, 0);
+    ck_assert_int_eq(st_cond_timedwait(hc, (st_utime_t)1 << 62), 0);
+    ck_assert_int_eq(st_thread_join(t, NULL), 0);
+}
+END_TEST
+
+static int early_r, early_e;
+
+static void *timed_reader(void *arg)
+{
+    char c;
+    early_r = (int)st_read(arg, &c, 1, 40000);
+    early_e = errno;
+    return NULL;
+}
+
+START_TEST(early_io_wake_keeps_other_timeouts)
+{
+    st_netfd_t a1, b1, a2, b2;
+    st_thread_t t1, t2;
+    st_utime_t m0;
+
+    st_test_init(_i);
+    st_test_tcp_pair(&a1, &b1);
+    st_test_tcp_pair(&a2, &b2);
+    m0 = mono_us();
+    t1 = st_thread_create(timed_reader, a1, 1, 0);
+    t2 = st_thread_create(timed_reader, a2, 1, 0);
+    st_usleep(1000);
+    ck_assert_int_eq((int)st_write(b1, "x", 1, 1000000), 1);
+    ck_assert_int_eq(st_thread_join(t1, NULL), 0);
+    ck_assert_int_eq(early_r, 1);
+    ck_assert_int_eq(st_thread_join(t2, NULL), 0);
+    ck_assert_int_eq(early_r, -1);
+    ck_assert_int_eq(early_e, ETIME);
+    ck_assert(mono_us() - m0 >= 40000);
+}
+END_TEST
+
+START_TEST(timecache)
+{
+    time_t t0;
+
+    ck_assert_int_eq(st_timecache_set(1), 0);
+    ck_assert_int_eq(st_timecache_set(1), 1);
+    ck_assert_int_eq(st_timecache_set(0), 1);
+    ck_assert_int_eq(st_timecache_set(0), 0);
+    ck_assert_int_eq(st_init(), 0);
+    ck_assert_int_eq(st_timecache_set(1), 0);
+    t0 = st_time();
+    ck_assert(t0 > 0);
+    st_usleep(5000);
+    ck_assert(st_time() == t0);         /* held across a short sleep */
+    /* Refreshed once more than a second has passed. */
+    {
+        st_utime_t start = st_utime();
+        while (st_utime() - start < 2100000 && st_time() == t0)
+            st_usleep(50000);
+    }
+    ck_assert(st_time() > t0);
+    ck_assert_int_eq(st_timecache_set(0), 1);
+    ck_assert(llabs((long long)(st_time() - time(NULL))) <= 1);
+}
+END_TEST
+
+START_TEST(clock_is_monotonic_us)
+{
+    st_utime_t a = st_utime(), m = mono_us();
+
+    /* The built-in clock is CLOCK_MONOTONIC in microseconds. */
+    ck_assert(a <= m + 1000 && m <= a + 1000000);
+}
+END_TEST
+
+static Suite *time_suite(void)
 {
     Suite *s = suite_create("time");
     TCase *tc = tcase_create("time");
-    tcase_add_test(tc, init_works);
+
+    tcase_set_timeout(tc, 60);
+    tcase_add_test(tc, usleep_zero_lets_others_run);
+    tcase_add_loop_test(tc, usleep_lasts_at_least, 0, st_test_nbackends);
+    tcase_add_loop_test(tc, sub_ms_sleep_does_not_round_to_zero_or_spin, 0,
+                        st_test_nbackends);
+    tcase_add_test(tc, park_until_interrupted);
+    tcase_add_loop_test(tc, timeout_counts_from_the_call, 0,
+                        st_test_nbackends);
+    tcase_add_test(tc, huge_sleep_is_not_due_at_once);
+    tcase_add_test(tc, huge_timeout_waits_for_signal);
+    tcase_add_loop_test(tc, early_io_wake_keeps_other_timeouts, 0,
+                        st_test_nbackends);
+    tcase_add_test(tc, timecache);
+    tcase_add_test(tc, clock_is_monotonic_us);
     suite_add_tcase(s, tc);
-    return st_test_run(s);
+    return s;
+}
+
+int main(void)
+{
+    return st_test_run(time_suite());
 }
