@@ -64,7 +64,7 @@
 #include "st.h"
 
 #define REQ_MAX       8192          /* request line + headers */
-#define FILE_CHUNK    (32 * 1024)
+#define FILE_CHUNK    (16 * 1024)
 #define MAX_WORKERS   64
 
 /* Configuration. */
@@ -76,6 +76,7 @@ static st_utime_t io_timeout = 30 * 1000000LL;
 static int sig_pipe[2] = { -1, -1 };
 static int log_fd = -1;
 static int shutting_down;
+static sigset_t saved_mask;     /* signal mask to restore after setup */
 
 /* ---- signals: the handler only writes the signal number to a pipe ----- */
 
@@ -161,7 +162,8 @@ static void log_request(const char *peer, const char *reqline, int status,
 struct conn {
     st_netfd_t fd;
     st_thread_t thread;
-    int idle;                   /* blocked waiting for a new request */
+    int idle;                   /* blocked waiting for a next request */
+    int served;                 /* requests answered so far */
     struct conn *prev, *next;
     char peer[INET6_ADDRSTRLEN];
     size_t len;                 /* bytes in buf */
@@ -272,7 +274,7 @@ static int send_response(struct conn *c, int status, const char *type,
                          long long length, time_t mtime, int keep_alive,
                          const char *extra, const char *body, int head_only)
 {
-    char hdr[1024], date[64], lastmod[80] = "";
+    char hdr[1024], date[64], lastmod[96] = "";
     struct iovec iov[2];
     int n;
 
@@ -378,8 +380,9 @@ static int has_token(const char *value, const char *token)
 }
 
 /*
- * Handles the request in c->buf[0 .. hlen) (NUL-terminated, header block
- * included).  Returns 1 to keep the connection, 0 to close it.
+ * Handles one request: req holds its header block, NUL-terminated and
+ * ending with an empty line.  Returns 1 to keep the connection, 0 to
+ * close it.
  */
 static int handle_request(struct conn *c, char *req)
 {
@@ -389,7 +392,7 @@ static int handle_request(struct conn *c, char *req)
     char path[PATH_MAX], reqline[512];
     int status = 0, keep_alive, head_only, minor, has_host = 0, has_body = 0;
     long long sent = 0;
-    size_t i;
+    size_t i, len;
     int rc;
 
     /* Request line: METHOD SP TARGET SP HTTP/1.x */
@@ -397,7 +400,9 @@ static int handle_request(struct conn *c, char *req)
     *next = '\0';
     next += 2;
     line = req;
-    snprintf(reqline, sizeof reqline, "%s", line);
+    len = strlen(line) < sizeof reqline ? strlen(line) : sizeof reqline - 1;
+    memcpy(reqline, line, len);     /* a possibly truncated copy, for logs */
+    reqline[len] = '\0';
     method = line;
     target = (sp = strchr(method, ' ')) != NULL ? sp + 1 : NULL;
     if (sp != NULL)
@@ -471,8 +476,6 @@ static int handle_request(struct conn *c, char *req)
         rc = send_error(c, status, keep_alive, head_only);
     else
         rc = send_file(c, path, keep_alive, head_only, &status, &sent);
-    if (status != 200 && !head_only)
-        sent = strlen("<!DOCTYPE html>\n<html><head><title>") > 0 ? sent : 0;
     log_request(c->peer, reqline, status, sent);
     return rc == 0 && keep_alive;
 }
@@ -502,9 +505,10 @@ static void *serve(void *arg)
                 log_request(c->peer, "(malformed request)", 400, 0);
                 goto done;
             }
-            /* Between requests the connection is idle: a shutdown
-             * may interrupt this wait (nothing is lost). */
-            c->idle = c->len == 0;
+            /* Between requests the connection is idle: a shutdown may
+             * interrupt this wait (nothing is lost).  The first request
+             * of a connection accepted before the shutdown is awaited. */
+            c->idle = c->len == 0 && c->served > 0;
             if (c->idle && shutting_down)
                 goto done;
             n = st_read(c->fd, c->buf + c->len, REQ_MAX - c->len,
@@ -524,6 +528,7 @@ static void *serve(void *arg)
             memmove(c->buf, c->buf + hlen, c->len - hlen);
             c->len -= hlen;
             keep = handle_request(c, req);
+            c->served++;
             if (!keep)
                 goto done;
         }
@@ -608,6 +613,7 @@ static int worker(int lsock)
         perror("httpd: worker");
         return 1;
     }
+    sigprocmask(SIG_SETMASK, &saved_mask, NULL);
     open_log();
     if ((acc = st_thread_create(acceptor, lfd, 0, 0)) == NULL) {
         perror("httpd: worker");
@@ -707,7 +713,8 @@ int main(int argc, char **argv)
     struct addrinfo hints, *res;
     struct sockaddr_storage sa;
     socklen_t salen = sizeof sa;
-    sigset_t block, old;
+    char portstr[16];
+    sigset_t block;
     int c, s, on = 1, rc, i, n = 1;
 
     while ((c = getopt(argc, argv, "p:d:a:w:l:t:")) != -1) {
@@ -752,11 +759,10 @@ int main(int argc, char **argv)
         return 1;
     }
     freeaddrinfo(res);
-    getnameinfo((struct sockaddr *)&sa, salen, host, sizeof host, NULL, 0,
-                NI_NUMERICHOST);
-    printf(sa.ss_family == AF_INET6 ? "listening on [%s]:%d\n"
-                                    : "listening on %s:%d\n", host,
-           ntohs(((struct sockaddr_in *)&sa)->sin_port));
+    getnameinfo((struct sockaddr *)&sa, salen, host, sizeof host, portstr,
+                sizeof portstr, NI_NUMERICHOST | NI_NUMERICSERV);
+    printf(sa.ss_family == AF_INET6 ? "listening on [%s]:%s\n"
+                                    : "listening on %s:%s\n", host, portstr);
     fflush(stdout);             /* before fork, or children repeat it */
 
     /* Install the supervisor's handlers first, with the signals blocked
@@ -764,7 +770,7 @@ int main(int argc, char **argv)
     sigemptyset(&block);
     for (i = 0; i < 4; i++)
         sigaddset(&block, sigs[i]);
-    sigprocmask(SIG_BLOCK, &block, &old);
+    sigprocmask(SIG_BLOCK, &block, &saved_mask);
     if (setup_signals(sigs, 4) < 0) {
         perror("httpd: signals");
         return 1;
@@ -786,6 +792,6 @@ int main(int argc, char **argv)
         workers[nworkers++] = pid;
     }
     close(s);
-    sigprocmask(SIG_SETMASK, &old, NULL);
+    sigprocmask(SIG_SETMASK, &saved_mask, NULL);
     return supervise();
 }

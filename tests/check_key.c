@@ -1,16 +1,256 @@
 /* SPDX-License-Identifier: MIT */
-/* check_key.c - placeholder replaced below. */
+/* check_key.c - thread-specific data (API.md 3.4, 5.1 #18). */
 #include "testutil.h"
-START_TEST(init_works)
+
+static int destroyed[8];
+static void *destroyed_val[8];
+static int ndestroyed;
+
+static void dtor0(void *v) { destroyed[0]++; destroyed_val[0] = v; ndestroyed++; }
+static void dtor1(void *v) { destroyed[1]++; destroyed_val[1] = v; ndestroyed++; }
+
+START_TEST(sixteen_keys_then_eagain)
 {
-    ck_assert_int_eq(st_init(), 0);
+    int k, i, last = -1;
+
+    ck_assert_int_eq(st_key_getlimit(), 16);
+    for (i = 0; i < 16; i++) {
+        ck_assert_int_eq(st_key_create(&k, NULL), 0);
+        ck_assert_int_eq(k, i);
+        last = k;
+    }
+    k = 1234;
+    errno = 0;
+    ck_assert_int_eq(st_key_create(&k, NULL), -1);
+    ck_assert_int_eq(errno, EAGAIN);
+    ck_assert_int_eq(k, 1234);
+    ck_assert_int_eq(last, 15);
 }
 END_TEST
-int main(void)
+
+START_TEST(invalid_keys)
+{
+    int k;
+
+    ck_assert_int_eq(st_init(), 0);
+    errno = 0;
+    ck_assert_int_eq(st_thread_setspecific(0, &k), -1);
+    ck_assert_int_eq(errno, EINVAL);
+    ck_assert_int_eq(st_key_create(&k, NULL), 0);
+    ck_assert_int_eq(st_thread_setspecific(k + 1, &k), -1);
+    ck_assert_int_eq(errno, EINVAL);
+    ck_assert_int_eq(st_thread_setspecific(-1, &k), -1);
+    ck_assert_int_eq(errno, EINVAL);
+    errno = 0;
+    ck_assert_ptr_null(st_thread_getspecific(k + 1));
+    ck_assert_ptr_null(st_thread_getspecific(-5));
+    ck_assert_int_eq(errno, 0);
+    ck_assert_int_eq(st_key_create(NULL, NULL), -1);
+    ck_assert_int_eq(errno, EINVAL);
+}
+END_TEST
+
+START_TEST(set_same_replace_null)
+{
+    int k, a, b;
+
+    ck_assert_int_eq(st_init(), 0);
+    ck_assert_int_eq(st_key_create(&k, dtor0), 0);
+    ck_assert_ptr_null(st_thread_getspecific(k));
+    ck_assert_int_eq(st_thread_setspecific(k, &a), 0);
+    ck_assert_ptr_eq(st_thread_getspecific(k), &a);
+    ck_assert_int_eq(st_thread_setspecific(k, &a), 0);
+    ck_assert_int_eq(destroyed[0], 0);          /* same value: no call */
+    ck_assert_int_eq(st_thread_setspecific(k, &b), 0);
+    ck_assert_int_eq(destroyed[0], 1);
+    ck_assert_ptr_eq(destroyed_val[0], &a);
+    ck_assert_int_eq(st_thread_setspecific(k, NULL), 0);
+    ck_assert_int_eq(destroyed[0], 2);
+    ck_assert_ptr_eq(destroyed_val[0], &b);
+    ck_assert_ptr_null(st_thread_getspecific(k));
+}
+END_TEST
+
+static int key_a, key_b;
+
+static void *per_thread(void *arg)
+{
+    if (st_thread_getspecific(key_a) != NULL)
+        return (void *)1;
+    st_thread_setspecific(key_a, arg);
+    st_usleep(1000);
+    return st_thread_getspecific(key_a) == arg ? NULL : (void *)2;
+}
+
+START_TEST(values_are_per_thread)
+{
+    st_thread_t t[4];
+    void *rv;
+    long i;
+
+    ck_assert_int_eq(st_init(), 0);
+    ck_assert_int_eq(st_key_create(&key_a, NULL), 0);
+    st_thread_setspecific(key_a, (void *)99);
+    for (i = 0; i < 4; i++)
+        t[i] = st_thread_create(per_thread, (void *)(i + 1), 1, 0);
+    for (i = 0; i < 4; i++) {
+        ck_assert_int_eq(st_thread_join(t[i], &rv), 0);
+        ck_assert_ptr_null(rv);
+    }
+    ck_assert_ptr_eq(st_thread_getspecific(key_a), (void *)99);
+}
+END_TEST
+
+static void *set_two_and_return(void *arg)
+{
+    st_thread_setspecific(key_a, (void *)11);
+    st_thread_setspecific(key_b, (void *)22);
+    if (arg == (void *)1)
+        st_thread_exit((void *)3);
+    if (arg == (void *)2) {
+        st_usleep(ST_UTIME_NO_TIMEOUT);    /* interrupted, then returns */
+        return (void *)4;
+    }
+    return (void *)5;
+}
+
+START_TEST(destructors_on_every_exit_path)
+{
+    st_thread_t t;
+    void *rv;
+    long how;
+
+    ck_assert_int_eq(st_init(), 0);
+    ck_assert_int_eq(st_key_create(&key_a, dtor0), 0);
+    ck_assert_int_eq(st_key_create(&key_b, dtor1), 0);
+    for (how = 0; how < 4; how++) {
+        memset(destroyed, 0, sizeof destroyed);
+        t = st_thread_create(set_two_and_return, (void *)how, how != 3, 0);
+        if (how == 2) {
+            st_usleep(1000);
+            st_thread_interrupt(t);
+        }
+        if (how == 3) {                 /* detached */
+            st_usleep(1000);
+        } else {
+            ck_assert_int_eq(st_thread_join(t, &rv), 0);
+        }
+        /* Destructors ran before join returned. */
+        ck_assert_int_eq(destroyed[0], 1);
+        ck_assert_int_eq(destroyed[1], 1);
+        ck_assert_ptr_eq(destroyed_val[0], (void *)11);
+        ck_assert_ptr_eq(destroyed_val[1], (void *)22);
+    }
+}
+END_TEST
+
+static void *check_null(void *arg)
+{
+    (void)arg;
+    return st_thread_getspecific(key_a);
+}
+
+START_TEST(reused_stack_sees_null)
+{
+    st_thread_t t;
+    void *rv = (void *)1;
+    int i;
+
+    ck_assert_int_eq(st_init(), 0);
+    ck_assert_int_eq(st_key_create(&key_a, NULL), 0);
+    ck_assert_int_eq(st_key_create(&key_b, NULL), 0);
+    for (i = 0; i < 3; i++) {
+        t = st_thread_create(set_two_and_return, NULL, 1, 0);
+        ck_assert_int_eq(st_thread_join(t, NULL), 0);
+        st_usleep(0);                   /* let it release its stack */
+        t = st_thread_create(check_null, NULL, 1, 0);
+        ck_assert_int_eq(st_thread_join(t, &rv), 0);
+        ck_assert_ptr_null(rv);
+    }
+}
+END_TEST
+
+static void *blocked_until_interrupt(void *arg)
+{
+    (void)arg;
+    st_usleep(ST_UTIME_NO_TIMEOUT);
+    return st_thread_getspecific(key_a);
+}
+
+START_TEST(setspecific2_other_threads)
+{
+    st_thread_t fresh, blocked;
+    void *rv;
+
+    ck_assert_int_eq(st_init(), 0);
+    ck_assert_int_eq(st_key_create(&key_a, dtor0), 0);
+    /* Not yet run. */
+    fresh = st_thread_create(check_null, NULL, 1, 0);
+    ck_assert_int_eq(st_thread_setspecific2(fresh, key_a, (void *)7), 0);
+    ck_assert_int_eq(st_thread_join(fresh, &rv), 0);
+    ck_assert_ptr_eq(rv, (void *)7);
+    ck_assert_int_eq(destroyed[0], 1);   /* its exit destroyed 7 */
+    /* Blocked; replacing runs the destructor in our context. */
+    blocked = st_thread_create(blocked_until_interrupt, NULL, 1, 0);
+    st_usleep(1000);
+    ck_assert_int_eq(st_thread_setspecific2(blocked, key_a, (void *)8), 0);
+    ck_assert_int_eq(st_thread_setspecific2(blocked, key_a, (void *)9), 0);
+    ck_assert_int_eq(destroyed[0], 2);
+    ck_assert_ptr_eq(destroyed_val[0], (void *)8);
+    st_thread_interrupt(blocked);
+    ck_assert_int_eq(st_thread_join(blocked, &rv), 0);
+    ck_assert_ptr_eq(rv, (void *)9);
+    ck_assert_int_eq(st_thread_setspecific2(NULL, key_a, NULL), -1);
+    ck_assert_int_eq(errno, EINVAL);
+}
+END_TEST
+
+static int passes;
+
+static void resetting_dtor(void *v)
+{
+    passes++;
+    /* Re-set a value: later passes clean it up, a bounded number of times. */
+    st_thread_setspecific(key_b, v);
+}
+
+static void *set_resetting(void *arg)
+{
+    (void)arg;
+    st_thread_setspecific(key_b, (void *)1);
+    return NULL;
+}
+
+START_TEST(destructor_passes_bounded)
+{
+    st_thread_t t;
+
+    ck_assert_int_eq(st_init(), 0);
+    ck_assert_int_eq(st_key_create(&key_b, resetting_dtor), 0);
+    t = st_thread_create(set_resetting, NULL, 1, 0);
+    ck_assert_int_eq(st_thread_join(t, NULL), 0);
+    ck_assert_int_eq(passes, 4);
+}
+END_TEST
+
+static Suite *key_suite(void)
 {
     Suite *s = suite_create("key");
     TCase *tc = tcase_create("key");
-    tcase_add_test(tc, init_works);
+
+    tcase_add_test(tc, sixteen_keys_then_eagain);
+    tcase_add_test(tc, invalid_keys);
+    tcase_add_test(tc, set_same_replace_null);
+    tcase_add_test(tc, values_are_per_thread);
+    tcase_add_test(tc, destructors_on_every_exit_path);
+    tcase_add_test(tc, reused_stack_sees_null);
+    tcase_add_test(tc, setspecific2_other_threads);
+    tcase_add_test(tc, destructor_passes_bounded);
     suite_add_tcase(s, tc);
-    return st_test_run(s);
+    return s;
+}
+
+int main(void)
+{
+    return st_test_run(key_suite());
 }

@@ -103,6 +103,16 @@ rm -rf "$builddir"
 mkdir -p "$builddir" || die "cannot create $builddir"
 cd "$builddir" || die "cannot enter $builddir"
 
+# The asm probe of m4/st_context.m4 (a section switch inside main()) fails
+# to assemble with -O2 on every CPU, so the probe result is preset here
+# (ST_CROSS_PRESET_ASM=no runs the probe).  configure still takes the CPU
+# and .S file from md/configure.host, and the summary check below still
+# fails if the host has no port.
+preset_asm=
+if [ "${ST_CROSS_PRESET_ASM:-yes}" = yes ]; then
+    preset_asm=st_cv_ctx_asm=yes
+fi
+
 start=$(date +%s)
 echo "cross-check: configuring for $host in $builddir"
 # shellcheck disable=SC2086
@@ -110,7 +120,7 @@ PKG_CONFIG=pkg-config \
 PKG_CONFIG_LIBDIR=/usr/lib/$multiarch/pkgconfig:/usr/share/pkgconfig \
 PKG_CONFIG_PATH= \
     "$srcdir/configure" --host="$host" --disable-shared \
-        ${CONFIGURE_FLAGS:-} >configure.out 2>&1 || {
+        $preset_asm ${CONFIGURE_FLAGS:-} >configure.out 2>&1 || {
     cat configure.out; die "configure failed"
 }
 sed -n '/^libst .* configured for/,$p' configure.out

@@ -1,0 +1,130 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * http_st.c - a minimal HTTP/1.1 keep-alive server on State Threads: one
+ * thread per connection, every request answered with the same 13-byte
+ * body.  Built against libst and against State Threads 1.9.
+ *
+ *   http_st PORT [select|poll|epoll]
+ *
+ * It only counts "\r\n\r\n" to find the end of each request (no bodies),
+ * which is all wrk sends.  Pipelined requests are answered in one write.
+ */
+#include <errno.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "st.h"
+
+static const char response[] =
+    "HTTP/1.1 200 OK\r\n"
+    "Server: st\r\n"
+    "Content-Type: text/plain\r\n"
+    "Content-Length: 13\r\n"
+    "\r\n"
+    "hello, world!";
+#define RESP_LEN (sizeof response - 1)
+#define MAX_PIPELINE 16
+
+static void *serve(void *arg)
+{
+    st_netfd_t c = arg;
+    char buf[4096], out[MAX_PIPELINE * RESP_LEN];
+    int state = 0;  /* how much of "\r\n\r\n" matched so far */
+
+    for (;;) {
+        ssize_t n = st_read(c, buf, sizeof buf, ST_UTIME_NO_TIMEOUT), i;
+        int reqs = 0;
+
+        if (n <= 0)
+            break;
+        for (i = 0; i < n; i++) {
+            char ch = buf[i];
+            if ((state == 0 || state == 2) && ch == '\r')
+                state++;
+            else if ((state == 1 || state == 3) && ch == '\n')
+                state++;
+            else
+                state = ch == '\r' ? 1 : 0;
+            if (state == 4) {
+                state = 0;
+                reqs++;
+            }
+        }
+        while (reqs > 0) {
+            int k = reqs > MAX_PIPELINE ? MAX_PIPELINE : reqs, j;
+            for (j = 0; j < k; j++)
+                memcpy(out + j * RESP_LEN, response, RESP_LEN);
+            if (st_write(c, out, (size_t)k * RESP_LEN, ST_UTIME_NO_TIMEOUT) < 0)
+                goto done;
+            reqs -= k;
+        }
+    }
+done:
+    st_netfd_close(c);
+    return NULL;
+}
+
+int main(int argc, char **argv)
+{
+    struct sockaddr_in sin;
+    struct rlimit rl;
+    st_netfd_t lfd;
+    int fd, one = 1, es = ST_EVENTSYS_DEFAULT;
+
+    if (argc < 2) {
+        fprintf(stderr, "usage: http_st PORT [select|poll|epoll]\n");
+        return 2;
+    }
+    if (argc > 2) {
+        if (strcmp(argv[2], "select") == 0)
+            es = ST_EVENTSYS_SELECT;
+        else if (strcmp(argv[2], "poll") == 0)
+            es = ST_EVENTSYS_POLL;
+        else if (strcmp(argv[2], "epoll") == 0)
+            es = ST_EVENTSYS_ALT;
+    }
+    if (getrlimit(RLIMIT_NOFILE, &rl) == 0) {
+        rl.rlim_cur = rl.rlim_max;
+        setrlimit(RLIMIT_NOFILE, &rl);
+    }
+    signal(SIGPIPE, SIG_IGN);
+    if (st_set_eventsys(es) < 0) {
+        fprintf(stderr, "http_st: eventsys %s unavailable\n", argv[2]);
+        return 1;
+    }
+    if (st_init() < 0) {
+        perror("st_init");
+        return 1;
+    }
+    fd = socket(AF_INET, SOCK_STREAM, 0);
+    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    memset(&sin, 0, sizeof sin);
+    sin.sin_family = AF_INET;
+    sin.sin_port = htons((unsigned short)atoi(argv[1]));
+    sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (bind(fd, (struct sockaddr *)&sin, sizeof sin) < 0 || listen(fd, 4096) < 0) {
+        perror("http_st: bind/listen");
+        return 1;
+    }
+    lfd = st_netfd_open_socket(fd);
+    if (lfd == NULL) {
+        perror("st_netfd_open_socket");
+        return 1;
+    }
+    fprintf(stderr, "http_st: %s on port %s\n", st_get_eventsys_name(), argv[1]);
+    for (;;) {
+        st_netfd_t c = st_accept(lfd, NULL, NULL, ST_UTIME_NO_TIMEOUT);
+        if (c == NULL)
+            continue;
+        setsockopt(st_netfd_fileno(c), IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+        if (st_thread_create(serve, c, 0, 0) == NULL)
+            st_netfd_close(c);
+    }
+}
