@@ -1,16 +1,288 @@
 /* SPDX-License-Identifier: MIT */
-/* check_poll.c - placeholder replaced below. */
+/* check_poll.c - st_poll and st_netfd_poll (API.md 3.8, 5.1 #26, #27). */
 #include "testutil.h"
-START_TEST(init_works)
+
+#include <fcntl.h>
+#include <stdio.h>
+#include <sys/resource.h>
+
+START_TEST(poll_counts_and_revents)
 {
-    ck_assert_int_eq(st_init(), 0);
+    st_netfd_t a, b, c, d;
+    struct pollfd pd[3];
+
+    st_test_init(_i);
+    st_test_tcp_pair(&a, &b);
+    st_test_tcp_pair(&c, &d);
+    ck_assert_int_eq((int)write(st_netfd_fileno(b), "x", 1), 1);
+    pd[0].fd = st_netfd_fileno(a); pd[0].events = POLLIN; pd[0].revents = 77;
+    pd[1].fd = st_netfd_fileno(c); pd[1].events = POLLIN; pd[1].revents = 77;
+    pd[2].fd = st_netfd_fileno(d); pd[2].events = POLLOUT; pd[2].revents = 77;
+    ck_assert_int_eq(st_poll(pd, 3, st_test_usec(1000000)), 2);
+    ck_assert(pd[0].revents & POLLIN);
+    ck_assert_int_eq(pd[1].revents, 0);
+    ck_assert(pd[2].revents & POLLOUT);
 }
 END_TEST
-int main(void)
+
+START_TEST(poll_timeout_zero_revents_errno_kept)
+{
+    st_netfd_t a, b;
+    struct pollfd pd;
+
+    st_test_init(_i);
+    st_test_tcp_pair(&a, &b);
+    pd.fd = st_netfd_fileno(a);
+    pd.events = POLLIN;
+    pd.revents = POLLIN;
+    errno = 4242;
+    ck_assert_int_eq(st_poll(&pd, 1, 2000), 0);
+    ck_assert_int_eq(errno, 4242);
+    ck_assert_int_eq(pd.revents, 0);
+    /* The registration is gone: a later write wakes nobody stale. */
+    ck_assert_int_eq((int)write(st_netfd_fileno(b), "y", 1), 1);
+    ck_assert_int_eq(st_poll(&pd, 1, st_test_usec(1000000)), 1);
+    ck_assert_int_eq(st_netfd_close(a), 0);
+}
+END_TEST
+
+static int pr, pe;
+
+static void *poller(void *arg)
+{
+    struct pollfd pd;
+    pd.fd = st_netfd_fileno(arg);
+    pd.events = POLLIN;
+    pr = st_poll(&pd, 1, ST_UTIME_NO_TIMEOUT);
+    pe = errno;
+    return NULL;
+}
+
+START_TEST(poll_interrupt)
+{
+    st_netfd_t a, b;
+    st_thread_t t;
+    struct pollfd pd;
+
+    st_test_init(_i);
+    st_test_tcp_pair(&a, &b);
+    t = st_thread_create(poller, a, 1, 0);
+    st_usleep(1000);
+    st_thread_interrupt(t);
+    ck_assert_int_eq(st_thread_join(t, NULL), 0);
+    ck_assert_int_eq(pr, -1);
+    ck_assert_int_eq(pe, EINTR);
+    /* Interrupt before the poll: EINTR at once, the next one times out. */
+    st_thread_interrupt(st_thread_self());
+    pd.fd = st_netfd_fileno(a);
+    pd.events = POLLIN;
+    ck_assert_int_eq(st_poll(&pd, 1, 1000), -1);
+    ck_assert_int_eq(errno, EINTR);
+    ck_assert_int_eq(st_poll(&pd, 1, 1000), 0);
+    /* Nothing is left registered: close works. */
+    ck_assert_int_eq(st_netfd_close(a), 0);
+}
+END_TEST
+
+START_TEST(poll_invalid_sets)
+{
+    st_netfd_t a, b;
+    struct pollfd pd[2];
+    int v = st_test_backends[_i];
+
+    st_test_init(_i);
+    st_test_tcp_pair(&a, &b);
+    pd[0].fd = st_netfd_fileno(a);
+    pd[0].events = POLLIN;
+    pd[1].fd = -1;
+    pd[1].events = POLLIN;
+    errno = 0;
+    ck_assert_int_eq(st_poll(pd, 2, 1000), -1);
+    ck_assert_int_eq(errno, EINVAL);
+    pd[1].fd = st_netfd_fileno(b);
+    pd[1].events = 0;
+    ck_assert_int_eq(st_poll(pd, 2, 1000), -1);
+    ck_assert_int_eq(errno, EINVAL);
+    if (v != ST_EVENTSYS_POLL) {
+        pd[1].events = POLLRDNORM;
+        ck_assert_int_eq(st_poll(pd, 2, 1000), -1);
+        ck_assert_int_eq(errno, EINVAL);
+    }
+    ck_assert_int_eq(st_poll(pd, -1, 1000), -1);
+    ck_assert_int_eq(errno, EINVAL);
+    /* Nothing was left registered. */
+    ck_assert_int_eq(st_netfd_close(a), 0);
+    ck_assert_int_eq(st_netfd_close(b), 0);
+}
+END_TEST
+
+START_TEST(poll_empty_set_sleeps)
+{
+    st_utime_t t0;
+
+    st_test_init(_i);
+    t0 = st_utime();
+    ck_assert_int_eq(st_poll(NULL, 0, 3000), 0);
+    ck_assert(st_utime() - t0 >= 3000);
+}
+END_TEST
+
+START_TEST(poll_regular_file_epoll_eperm)
+{
+    char path[] = "/tmp/st-poll-XXXXXX";
+    struct pollfd pd[2];
+    st_netfd_t a, b;
+    int f;
+
+#if !defined(ST_HAVE_EPOLL_BACKEND)
+    return;
+#endif
+    ck_assert_int_eq(st_set_eventsys(ST_EVENTSYS_ALT), 0);
+    ck_assert_int_eq(st_init(), 0);
+    st_test_tcp_pair(&a, &b);
+    f = mkstemp(path);
+    ck_assert_int_ge(f, 0);
+    unlink(path);
+    pd[0].fd = st_netfd_fileno(a);
+    pd[0].events = POLLIN;
+    pd[1].fd = f;
+    pd[1].events = POLLIN;
+    errno = 0;
+    ck_assert_int_eq(st_poll(pd, 2, 1000), -1);
+    ck_assert_int_eq(errno, EPERM);
+    /* The earlier entry was unregistered. */
+    ck_assert_int_eq(st_netfd_close(a), 0);
+    close(f);
+}
+END_TEST
+
+START_TEST(poll_pri_urgent_data)
+{
+    st_netfd_t a, b;
+    struct pollfd pd;
+    int v = st_test_backends[_i];
+
+    st_test_init(_i);
+    st_test_tcp_pair(&a, &b);
+    ck_assert_int_eq((int)send(st_netfd_fileno(b), "!", 1, MSG_OOB), 1);
+    pd.fd = st_netfd_fileno(a);
+    pd.events = POLLPRI;
+    ck_assert_int_eq(st_poll(&pd, 1, st_test_usec(1000000)), 1);
+    if (v != ST_EVENTSYS_POLL)
+        ck_assert_int_eq(pd.revents, POLLPRI);
+    else
+        ck_assert(pd.revents & POLLPRI);
+}
+END_TEST
+
+static void *read_one(void *arg)
+{
+    char c;
+    return (void *)(long)st_read(arg, &c, 1, st_test_usec(5000000));
+}
+
+START_TEST(poll_high_descriptors)
+{
+    st_netfd_t a, b, ha, hb;
+    st_thread_t t1, t2;
+    struct rlimit rl;
+    void *r1, *r2;
+    int v = st_test_backends[_i];
+    int hi1 = 5000, hi2 = 9000;
+
+    if (v == ST_EVENTSYS_SELECT)
+        return;                         /* select is capped at FD_SETSIZE */
+    ck_assert_int_eq(getrlimit(RLIMIT_NOFILE, &rl), 0);
+    if (rl.rlim_max < 9100)
+        return;                         /* cannot open such descriptors */
+    st_test_init(_i);
+    st_test_tcp_pair(&a, &b);
+    ck_assert_int_eq(dup2(st_netfd_fileno(a), hi1), hi1);
+    ck_assert_int_eq(dup2(st_netfd_fileno(b), hi2), hi2);
+    ha = st_netfd_open_socket(hi1);
+    hb = st_netfd_open_socket(hi2);
+    t1 = st_thread_create(read_one, ha, 1, 0);
+    t2 = st_thread_create(read_one, hb, 1, 0);
+    st_usleep(1000);
+    ck_assert_int_eq((int)write(st_netfd_fileno(b), "1", 1), 1);
+    ck_assert_int_eq((int)write(st_netfd_fileno(a), "2", 1), 1);
+    ck_assert_int_eq(st_thread_join(t1, &r1), 0);
+    ck_assert_int_eq(st_thread_join(t2, &r2), 0);
+    ck_assert_ptr_eq(r1, (void *)1L);
+    ck_assert_ptr_eq(r2, (void *)1L);
+}
+END_TEST
+
+START_TEST(netfd_poll_results)
+{
+    st_netfd_t a, b;
+
+    st_test_init(_i);
+    st_test_tcp_pair(&a, &b);
+    errno = 0;
+    ck_assert_int_eq(st_netfd_poll(a, POLLIN, 2000), -1);
+    ck_assert_int_eq(errno, ETIME);
+    ck_assert_int_eq(st_netfd_poll(a, POLLIN | POLLOUT, 1000000), 0);
+    ck_assert_int_eq(st_netfd_poll(a, 0, 1000), -1);
+    ck_assert_int_eq(errno, EINVAL);
+}
+END_TEST
+
+static void *multi_reader(void *arg)
+{
+    struct pollfd pd;
+    pd.fd = st_netfd_fileno(arg);
+    pd.events = POLLIN;
+    return (void *)(long)st_poll(&pd, 1, st_test_usec(5000000));
+}
+
+START_TEST(many_waiters_same_fd)
+{
+    st_netfd_t a, b;
+    st_thread_t t[5];
+    void *rv;
+    int i;
+
+    st_test_init(_i);
+    st_test_tcp_pair(&a, &b);
+    for (i = 0; i < 5; i++)
+        t[i] = st_thread_create(multi_reader, a, 1, 0);
+    st_usleep(1000);
+    if (st_test_backends[_i] != ST_EVENTSYS_POLL) {
+        /* Waited on: refused, waiters undisturbed (poll never refuses). */
+        ck_assert_int_eq(st_netfd_close(a), -1);
+        ck_assert_int_eq(errno, EBUSY);
+    }
+    ck_assert_int_eq((int)write(st_netfd_fileno(b), "m", 1), 1);
+    for (i = 0; i < 5; i++) {
+        ck_assert_int_eq(st_thread_join(t[i], &rv), 0);
+        ck_assert_ptr_eq(rv, (void *)1L);
+    }
+    ck_assert_int_eq(st_netfd_close(a), 0);
+}
+END_TEST
+
+static Suite *poll_suite(void)
 {
     Suite *s = suite_create("poll");
     TCase *tc = tcase_create("poll");
-    tcase_add_test(tc, init_works);
+    int n = st_test_nbackends;
+
+    tcase_add_loop_test(tc, poll_counts_and_revents, 0, n);
+    tcase_add_loop_test(tc, poll_timeout_zero_revents_errno_kept, 0, n);
+    tcase_add_loop_test(tc, poll_interrupt, 0, n);
+    tcase_add_loop_test(tc, poll_invalid_sets, 0, n);
+    tcase_add_loop_test(tc, poll_empty_set_sleeps, 0, n);
+    tcase_add_test(tc, poll_regular_file_epoll_eperm);
+    tcase_add_loop_test(tc, poll_pri_urgent_data, 0, n);
+    tcase_add_loop_test(tc, poll_high_descriptors, 0, n);
+    tcase_add_loop_test(tc, netfd_poll_results, 0, n);
+    tcase_add_loop_test(tc, many_waiters_same_fd, 0, n);
     suite_add_tcase(s, tc);
-    return st_test_run(s);
+    return s;
+}
+
+int main(void)
+{
+    return st_test_run(poll_suite());
 }
