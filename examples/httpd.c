@@ -603,17 +603,23 @@ static int worker(int lsock)
     unsigned char sig;
     struct conn *c;
 
+    /* Own pipe and handlers first, then unblock (the signals were
+     * blocked across fork), and only then start ST: the signal mask is
+     * process state that must be settled before st_init. */
     signal(SIGCHLD, SIG_DFL);
+    if (setup_signals(sigs, 3) < 0 ||
+        sigprocmask(SIG_SETMASK, &saved_mask, NULL) < 0) {
+        perror("httpd: worker signals");
+        return 1;
+    }
     if (st_set_eventsys(ST_EVENTSYS_ALT) < 0)
         st_set_eventsys(ST_EVENTSYS_DEFAULT);
-    if (st_init() < 0 || setup_signals(sigs, 3) < 0 ||
-        (drained = st_cond_new()) == NULL ||
+    if (st_init() < 0 || (drained = st_cond_new()) == NULL ||
         (sfd = st_netfd_open(sig_pipe[0])) == NULL ||
         (lfd = st_netfd_open_socket(lsock)) == NULL) {
         perror("httpd: worker");
         return 1;
     }
-    sigprocmask(SIG_SETMASK, &saved_mask, NULL);
     open_log();
     if ((acc = st_thread_create(acceptor, lfd, 0, 0)) == NULL) {
         perror("httpd: worker");
