@@ -60,6 +60,9 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+#ifdef __linux__
+#include <sys/prctl.h>
+#endif
 
 #include "st.h"
 
@@ -77,6 +80,7 @@ static int sig_pipe[2] = { -1, -1 };
 static int log_fd = -1;
 static int shutting_down;
 static sigset_t saved_mask;     /* signal mask to restore after setup */
+static pid_t supervisor_pid;
 
 /* ---- signals: the handler only writes the signal number to a pipe ----- */
 
@@ -612,6 +616,12 @@ static int worker(int lsock)
         perror("httpd: worker signals");
         return 1;
     }
+#ifdef __linux__
+    /* Should the supervisor be killed outright, shut down as well. */
+    prctl(PR_SET_PDEATHSIG, SIGTERM);
+    if (getppid() != supervisor_pid)
+        raise(SIGTERM);
+#endif
     if (st_set_eventsys(ST_EVENTSYS_ALT) < 0)
         st_set_eventsys(ST_EVENTSYS_DEFAULT);
     if (st_init() < 0 || (drained = st_cond_new()) == NULL ||
@@ -781,6 +791,7 @@ int main(int argc, char **argv)
         perror("httpd: signals");
         return 1;
     }
+    supervisor_pid = getpid();
     for (i = 0; i < n; i++) {
         pid_t pid = fork();
 

@@ -278,7 +278,9 @@ static int http_one(struct http_conn *c, char *spec)
     *hdr_end = '\0';
     if (sscanf(c->buf, "HTTP/1.%*d %d", &code) != 1)
         return fail("http: bad status line");
-    cl = strcasestr(c->buf, "\r\nContent-Length:");
+    for (cl = strstr(c->buf, "\r\n"); cl != NULL; cl = strstr(cl + 2, "\r\n"))
+        if (strncasecmp(cl + 2, "Content-Length:", 15) == 0)
+            break;
     if (cl != NULL)
         clen = (size_t)strtoul(cl + 17, NULL, 10);
     printf("  %s %s -> %d, Content-Length %zu\n", method, target, code,
@@ -404,7 +406,6 @@ static int cmd_dnsstub(void)
             int bname = rlen + 12;
 
             memcpy(r + rlen, cname, sizeof cname);
-            r[rlen + 15] = (unsigned char)(12 + 1 + 5);   /* "test" label */
             rlen += (int)sizeof cname;
             memcpy(r + rlen, arec, sizeof arec);
             r[rlen + 1] = (unsigned char)bname;

@@ -331,6 +331,16 @@ const char *st_thread_getname(st_thread_t t)
     return t->name;
 }
 
+/* Recorded for sanitizer fiber annotations of the primordial thread;
+ * may be called before st_init. */
+static __thread void *primordial_top, *primordial_bottom;
+
+void st_set_primordial_stack(void *top, void *bottom)
+{
+    primordial_top = top;
+    primordial_bottom = bottom;
+}
+
 /* A place for a debugger breakpoint; deliberately does nothing. */
 void _st_show_thread_stack(st_thread_t t, const char *messg)
 {

@@ -3,6 +3,7 @@
 #include "testutil.h"
 
 #include <signal.h>
+#include <stdint.h>
 #include <sys/resource.h>
 #include <sys/select.h>
 #include <sys/wait.h>
@@ -310,11 +311,82 @@ START_TEST(fork_after_init_both_work)
 }
 END_TEST
 
+/* Every function of the API links (a missing definition fails the
+ * build of this suite), and the primordial-stack hook is callable. */
+START_TEST(every_function_links)
+{
+    void (*const fns[])(void) = {
+        (void (*)(void))st_init, (void (*)(void))st_getfdlimit,
+        (void (*)(void))st_set_eventsys, (void (*)(void))st_get_eventsys,
+        (void (*)(void))st_get_eventsys_name,
+        (void (*)(void))st_set_switch_in_cb,
+        (void (*)(void))st_set_switch_out_cb,
+        (void (*)(void))st_thread_self, (void (*)(void))st_thread_exit,
+        (void (*)(void))st_thread_join, (void (*)(void))st_thread_interrupt,
+        (void (*)(void))st_thread_yield, (void (*)(void))st_thread_create,
+        (void (*)(void))st_randomize_stacks,
+        (void (*)(void))st_set_utime_function, (void (*)(void))st_utime,
+        (void (*)(void))st_utime_last_clock,
+        (void (*)(void))st_timecache_set, (void (*)(void))st_time,
+        (void (*)(void))st_usleep, (void (*)(void))st_sleep,
+        (void (*)(void))st_cond_new, (void (*)(void))st_cond_destroy,
+        (void (*)(void))st_cond_timedwait, (void (*)(void))st_cond_wait,
+        (void (*)(void))st_cond_signal, (void (*)(void))st_cond_broadcast,
+        (void (*)(void))st_mutex_new, (void (*)(void))st_mutex_destroy,
+        (void (*)(void))st_mutex_lock, (void (*)(void))st_mutex_unlock,
+        (void (*)(void))st_mutex_trylock, (void (*)(void))st_key_create,
+        (void (*)(void))st_key_getlimit,
+        (void (*)(void))st_thread_setspecific,
+        (void (*)(void))st_thread_getspecific,
+        (void (*)(void))st_netfd_open, (void (*)(void))st_netfd_open_socket,
+        (void (*)(void))st_netfd_free, (void (*)(void))st_netfd_close,
+        (void (*)(void))st_netfd_fileno,
+        (void (*)(void))st_netfd_setspecific,
+        (void (*)(void))st_netfd_getspecific,
+        (void (*)(void))st_netfd_serialize_accept,
+        (void (*)(void))st_netfd_poll, (void (*)(void))st_poll,
+        (void (*)(void))st_accept, (void (*)(void))st_connect,
+        (void (*)(void))st_read, (void (*)(void))st_read_fully,
+        (void (*)(void))st_read_resid, (void (*)(void))st_readv,
+        (void (*)(void))st_readv_resid, (void (*)(void))st_write,
+        (void (*)(void))st_write_resid, (void (*)(void))st_writev,
+        (void (*)(void))st_writev_resid, (void (*)(void))st_recvfrom,
+        (void (*)(void))st_sendto, (void (*)(void))st_recvmsg,
+        (void (*)(void))st_sendmsg, (void (*)(void))st_open,
+        (void (*)(void))st_destroy, (void (*)(void))st_thread_setspecific2,
+        (void (*)(void))st_set_primordial_stack,
+        (void (*)(void))st_sendmmsg, (void (*)(void))st_recvmmsg,
+        (void (*)(void))st_thread_setname,
+        (void (*)(void))st_thread_getname,
+        (void (*)(void))_st_show_thread_stack,
+        (void (*)(void))_st_iterate_threads,
+    };
+    char here;
+    size_t i;
+
+    for (i = 0; i < sizeof fns / sizeof fns[0]; i++)
+        ck_assert_ptr_nonnull((void *)(uintptr_t)fns[i]);
+    st_set_primordial_stack(&here + 4096, &here - 65536);
+    ck_assert_int_eq(st_init(), 0);
+    _st_show_thread_stack(st_thread_self(), "test");
+    _st_iterate_threads();
+    ck_assert_str_eq(ST_VERSION, "1.9.2");
+    ck_assert_int_eq(ST_VERSION_MAJOR, 1);
+    ck_assert_int_eq(ST_VERSION_MINOR, 9);
+    ck_assert(ST_UTIME_NO_TIMEOUT == (st_utime_t)-1LL);
+    ck_assert_int_eq(ST_UTIME_NO_WAIT, 0);
+#if defined(__linux__)
+    ck_assert_int_eq(ETIME, 62);
+#endif
+}
+END_TEST
+
 static Suite *eventsys_suite(void)
 {
     Suite *s = suite_create("eventsys");
     TCase *tc = tcase_create("lifecycle");
 
+    tcase_add_test(tc, every_function_links);
     tcase_add_test(tc, eventsys_before_choice);
     tcase_add_test(tc, eventsys_default_is_select);
     tcase_add_test(tc, eventsys_alt_is_epoll);

@@ -3,6 +3,8 @@
  * 5.1 #11, #16). */
 #include "testutil.h"
 
+#include <stdio.h>
+
 static int seq[64];
 static int nseq;
 
@@ -280,6 +282,53 @@ START_TEST(many_threads_and_stack_reuse)
 }
 END_TEST
 
+static long rss_kib(void)
+{
+    char line[256];
+    long v = -1;
+    FILE *f = fopen("/proc/self/status", "r");
+
+    if (f == NULL)
+        return -1;
+    while (fgets(line, sizeof line, f))
+        if (strncmp(line, "VmRSS:", 6) == 0)
+            v = atol(line + 6);
+    fclose(f);
+    return v;
+}
+
+static void *sleep_long(void *arg)
+{
+    (void)arg;
+    st_usleep(ST_UTIME_NO_TIMEOUT);
+    return NULL;
+}
+
+/* 100,000 sleeping threads with the default stack cost about one page
+ * each: the thread block shares the stack's only touched page. */
+START_TEST(memory_per_sleeping_thread)
+{
+    enum { N = 100000 };
+    long before, after;
+    double per;
+    int i;
+
+#if defined(__SANITIZE_ADDRESS__)
+    return;                             /* shadow memory skews RSS */
+#endif
+    ck_assert_int_eq(st_init(), 0);
+    before = rss_kib();
+    if (before < 0)
+        return;                         /* no /proc: nothing to measure */
+    for (i = 0; i < N; i++)
+        ck_assert_ptr_nonnull(st_thread_create(sleep_long, NULL, 0, 0));
+    st_usleep(0);                       /* every thread ran and sleeps */
+    after = rss_kib();
+    per = (double)(after - before) / N;
+    ck_assert_msg(per <= 4.3, "%.2f KiB per sleeping thread", per);
+}
+END_TEST
+
 static Suite *sched_suite(void)
 {
     Suite *s = suite_create("sched");
@@ -295,6 +344,7 @@ static Suite *sched_suite(void)
                         st_test_nbackends);
     tcase_add_test(tc, non_switching_calls);
     tcase_add_test(tc, many_threads_and_stack_reuse);
+    tcase_add_test(tc, memory_per_sleeping_thread);
     suite_add_tcase(s, tc);
     return s;
 }

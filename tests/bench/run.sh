@@ -1,0 +1,326 @@
+#!/bin/bash
+# SPDX-License-Identifier: MIT
+# tests/bench/run.sh - libst side by side with its peers; prints one table.
+#
+#   tests/bench/run.sh [--quick] [--rounds N] [--no-install] [BENCH...]
+#
+# BENCH is any of: switch create memory timers http syscalls (default: all).
+# Everything is built into $ST_BENCH_DIR (default /tmp/st-bench); the
+# source tree is never written to.  Peers come from Debian packages; the
+# original State Threads 1.9 is unpacked privately (never installed).
+# Needs root for apt-get (skip with --no-install when all is present).
+set -u
+SRC=$(cd "$(dirname "$0")/../.." && pwd)
+BSRC=$SRC/tests/bench
+OUT=${ST_BENCH_DIR:-/tmp/st-bench}
+QUICK=0
+ROUNDS=
+INSTALL=1
+BENCHES=()
+while [ $# -gt 0 ]; do
+  case $1 in
+    --quick) QUICK=1 ;;
+    --rounds) ROUNDS=$2; shift ;;
+    --no-install) INSTALL=0 ;;
+    -h|--help) sed -n '3,12p' "$0"; exit 0 ;;
+    switch|create|memory|timers|http|syscalls) BENCHES+=("$1") ;;
+    *) echo "run.sh: unknown argument $1" >&2; exit 2 ;;
+  esac
+  shift
+done
+[ ${#BENCHES[@]} -eq 0 ] && BENCHES=(switch create memory timers http syscalls)
+want() { local b; for b in "${BENCHES[@]}"; do [ "$b" = "$1" ] && return 0; done; return 1; }
+
+if [ $QUICK = 1 ]; then
+  : "${ROUNDS:=1}"; SW_N=2000000; CR_N=500000; DET_N=200000
+  MEM_ROUNDS=1; TIMER_SECS=2; HTTP_SECS=1; SYS_SECS=1
+else
+  : "${ROUNDS:=5}"; SW_N=5000000; CR_N=1000000; DET_N=500000
+  MEM_ROUNDS=2; TIMER_SECS=3; HTTP_SECS=2; SYS_SECS=2
+fi
+HTTP_ROUNDS=$(( ROUNDS > 3 ? 3 : ROUNDS ))
+TIMER_ROUNDS=$(( ROUNDS > 3 ? 3 : ROUNDS ))
+SRV_CPU=0      # servers and micro-benchmarks
+LOAD_CPU=1     # wrk and the idle-connection helper
+PORT0=18080
+CTXS="asm ucontext setjmp"
+
+log() { echo "[bench] $*" >&2; }
+die() { echo "run.sh: $*" >&2; exit 1; }
+
+mkdir -p "$OUT/bin" || die "cannot create $OUT"
+RES=$OUT/results.txt
+: > "$RES"
+
+# ---- peers ----------------------------------------------------------------
+PKGS="build-essential g++ libboost-context-dev libpth-dev libevent-dev nginx-light wrk
+      linux-perf strace python3 curl autoconf automake libtool pkg-config check"
+if [ $INSTALL = 1 ]; then
+  missing=
+  for p in $PKGS; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' ||
+      missing="$missing $p"
+  done
+  if [ -n "$missing" ]; then
+    log "installing:$missing"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get install -y -q $missing >"$OUT/apt.log" 2>&1 ||
+      { apt-get update -q >>"$OUT/apt.log" 2>&1 &&
+        apt-get install -y -q $missing >>"$OUT/apt.log" 2>&1; } ||
+      die "apt-get install failed, see $OUT/apt.log"
+  fi
+fi
+# State Threads 1.9, unpacked privately: its st.h and libst.so would
+# shadow ours if installed.
+ST19=$OUT/st19/root/usr
+if [ ! -f "$ST19/lib/libst.a" ]; then
+  log "fetching State Threads 1.9 (libst-dev) into $OUT/st19"
+  mkdir -p "$OUT/st19" && (cd "$OUT/st19" && rm -f ./*.deb &&
+    { apt-get download libst-dev libst1 >/dev/null 2>&1 ||
+      { apt-get update -q >/dev/null 2>&1 && apt-get download libst-dev libst1 >/dev/null 2>&1; }; } &&
+    for d in ./*.deb; do dpkg -x "$d" root; done) || die "cannot fetch libst-dev"
+  [ -f "$ST19/lib/libst.a" ] || die "no libst.a in libst-dev"
+fi
+
+# ---- build ----------------------------------------------------------------
+CFLAGS_B="-O2 -g"
+for c in $CTXS; do
+  b=$OUT/build-$c
+  if [ ! -f "$b/Makefile" ]; then
+    log "configuring libst ($c) in $b"
+    mkdir -p "$b"
+    # st_cv_ctx_asm=yes: the asm probe in m4/st_context.m4 fails at -O2
+    # (main lands in .text.startup); the x86-64 port itself is fine.
+    (cd "$b" && "$SRC/configure" --with-context=$c --disable-shared --enable-static \
+        st_cv_ctx_asm=yes CFLAGS="$CFLAGS_B" >cfg.log 2>&1) || die "configure ($c) failed: $b/cfg.log"
+  fi
+  (cd "$b" && make -j2 lib/libst.la >make.log 2>&1) || die "make ($c) failed: $b/make.log"
+done
+BIN=$OUT/bin
+cc_st() {  # name source ctx
+  gcc $CFLAGS_B -I"$SRC/include" -o "$BIN/$1" "$2" "$OUT/build-$3/lib/.libs/libst.a"
+}
+cc19() {  # ST 1.9's md.o has no .note.GNU-stack: quiet the linker about it
+  gcc $CFLAGS_B -DBENCH_ST19 -I"$ST19/include" -o "$BIN/$1" "$2" "$ST19/lib/libst.a" \
+    -Wl,-z,noexecstack 2>&1 | grep -v -e GNU-stack -e 'NOTE: This behaviour'
+}
+log "building benchmarks into $BIN"
+for c in $CTXS; do cc_st bench_st-$c "$BSRC/bench_st.c" $c || die "build bench_st-$c"; done
+cc_st http_st-asm "$BSRC/http_st.c" asm || die "build http_st"
+cc19 bench_st-st19 "$BSRC/bench_st.c"
+cc19 http_st-st19 "$BSRC/http_st.c"
+g++ $CFLAGS_B -o "$BIN/bench_boost" "$BSRC/bench_boost.cc" \
+  -Wl,-Bstatic -lboost_context -Wl,-Bdynamic || die "build bench_boost"
+gcc $CFLAGS_B -o "$BIN/bench_peers" "$BSRC/bench_peers.c" -lpth || die "build bench_peers"
+gcc $CFLAGS_B -o "$BIN/http_libevent" "$BSRC/http_libevent.c" -levent_core || die "build http_libevent"
+gcc $CFLAGS_B -o "$BIN/idle_conns" "$BSRC/idle_conns.c" || die "build idle_conns"
+for f in bench_st-asm bench_st-st19 http_st-st19 bench_boost; do
+  [ -x "$BIN/$f" ] || die "missing $BIN/$f"
+done
+
+# ---- helpers --------------------------------------------------------------
+# record BENCH VARIANT ROUND CMD...: run CMD pinned, append its key=values.
+record() {
+  local bench=$1 var=$2 round=$3; shift 3
+  local line
+  line=$(taskset -c $SRV_CPU "$@" 2>>"$OUT/stderr.log" | tail -1)
+  if [ -z "$line" ]; then
+    log "  $bench/$var round $round: FAILED ($*)"
+    line="failed=1"
+  fi
+  printf '%s\t%s\t%s\t%s\n' "$bench" "$var" "$round" "$line" >>"$RES"
+}
+# rotate: print the words of $@ starting at position (round mod count), so
+# each variant takes every place in the order across rounds.
+rotate() {
+  local r=$1; shift
+  local a=("$@") n=$# i
+  for ((i = 0; i < n; i++)); do echo "${a[$(( (i + r) % n ))]}"; done
+}
+
+# ---- 1. switch ------------------------------------------------------------
+if want switch; then
+  log "switch: $ROUNDS rounds, $SW_N switches"
+  V=(boost); for c in $CTXS; do V+=("yield-$c" "cond-$c"); done
+  V+=(cond-st19 usleep0-st19 pth-yield pth-cond swapcontext)
+  for ((r = 1; r <= ROUNDS; r++)); do
+    for v in $(rotate $r "${V[@]}"); do
+      case $v in
+        boost) record switch $v $r "$BIN/bench_boost" switch $((SW_N * 4)) ;;
+        yield-*|cond-*|usleep0-*) record switch $v $r "$BIN/bench_st-${v#*-}" "${v%%-*}" $SW_N ;;
+        pth-*) record switch $v $r "$BIN/bench_peers" $v $((SW_N / 20)) ;;
+        swapcontext) record switch $v $r "$BIN/bench_peers" ucontext $((SW_N / 5)) ;;
+      esac
+    done
+  done
+fi
+
+# ---- 2. create ------------------------------------------------------------
+if want create; then
+  log "create: $ROUNDS rounds"
+  V=(boost-switch boost-create); for c in $CTXS; do V+=("create-$c" "detached-$c"); done
+  V+=(create-st19 detached-st19 pth-create swapcontext-create)
+  for ((r = 1; r <= ROUNDS; r++)); do
+    for v in $(rotate $r "${V[@]}"); do
+      case $v in
+        boost-*) record create $v $r "$BIN/bench_boost" ${v#boost-} $((CR_N * 10)) ;;
+        create-setjmp|create-ucontext) record create $v $r "$BIN/bench_st-${v#*-}" create $((CR_N / 5)) ;;
+        create-*) record create $v $r "$BIN/bench_st-${v#*-}" create $CR_N ;;
+        detached-*) record create $v $r "$BIN/bench_st-${v#*-}" detached $DET_N ;;
+        pth-create) record create $v $r "$BIN/bench_peers" pth-create $((CR_N / 20)) ;;
+        swapcontext-create) record create $v $r "$BIN/bench_peers" ucontext-create $((CR_N / 2)) ;;
+      esac
+    done
+  done
+fi
+
+# ---- 3. memory ------------------------------------------------------------
+if want memory; then
+  log "memory: $MEM_ROUNDS rounds at 10k, 100k, 1M threads"
+  for ((r = 1; r <= MEM_ROUNDS; r++)); do
+    for n in 10000 100000 1000000; do
+      for v in $(rotate $r asm st19); do
+        record memory "$v-$n" $r "$BIN/bench_st-$v" memory $n
+      done
+    done
+  done
+fi
+
+# ---- 4. timers ------------------------------------------------------------
+if want timers; then
+  log "timers: $TIMER_ROUNDS rounds of ${TIMER_SECS}s (+1s warm-up)"
+  for ((r = 1; r <= TIMER_ROUNDS; r++)); do
+    for n in 1000 100000; do
+      for v in $(rotate $r asm st19); do
+        record timers "$v-$n" $r "$BIN/bench_st-$v" timers $n $TIMER_SECS
+      done
+    done
+  done
+fi
+
+# ---- 5./6. http and syscalls ---------------------------------------------
+SERVERS=(st-select st-poll st-epoll st19-poll libevent nginx)
+declare -A SPID SPORT
+NGX=$OUT/nginx
+start_servers() {
+  local i=0 s port
+  ulimit -n 20000 2>/dev/null || ulimit -n "$(ulimit -Hn)"
+  for s in "${SERVERS[@]}"; do
+    port=$((PORT0 + i)); i=$((i + 1)); SPORT[$s]=$port
+    case $s in
+      st-*) taskset -c $SRV_CPU "$BIN/http_st-asm" $port ${s#st-} 2>>"$OUT/stderr.log" & SPID[$s]=$! ;;
+      st19-*) taskset -c $SRV_CPU "$BIN/http_st-st19" $port ${s#st19-} 2>>"$OUT/stderr.log" & SPID[$s]=$! ;;
+      libevent) taskset -c $SRV_CPU "$BIN/http_libevent" $port 2>>"$OUT/stderr.log" & SPID[$s]=$! ;;
+      nginx)
+        mkdir -p "$NGX/logs" "$NGX/tmp"
+        sed -e "s|@DIR@|$NGX|g" -e "s|@PORT@|$port|g" "$BSRC/nginx.conf.in" >"$NGX/nginx.conf"
+        taskset -c $SRV_CPU nginx -p "$NGX" -c "$NGX/nginx.conf" -e "$NGX/logs/error.log" \
+          2>>"$OUT/stderr.log" &
+        NGX_MASTER=$! ;;
+    esac
+  done
+  sleep 1
+  if [ -n "${NGX_MASTER:-}" ]; then
+    SPID[nginx]=$(pgrep -P "$NGX_MASTER" | head -1)
+    [ -n "${SPID[nginx]}" ] || log "nginx did not start: $NGX/logs/error.log"
+  fi
+  for s in "${SERVERS[@]}"; do
+    curl -s -m 2 "http://127.0.0.1:${SPORT[$s]}/" | grep -q 'hello, world!' ||
+      log "server $s on port ${SPORT[$s]} does not answer"
+  done
+}
+stop_servers() {
+  local s
+  for s in "${SERVERS[@]}"; do
+    [ "$s" = nginx ] && continue
+    [ -n "${SPID[$s]:-}" ] && kill "${SPID[$s]}" 2>/dev/null
+  done
+  [ -n "${NGX_MASTER:-}" ] && kill "$NGX_MASTER" 2>/dev/null
+  wait 2>/dev/null
+}
+cpu_ns() {  # CPU time of one process (all its threads) in ns
+  local pid=$1 t ns=0
+  for t in /proc/$pid/task/*/schedstat; do
+    ns=$(( ns + $(cut -d' ' -f1 "$t") ))
+  done
+  echo $ns
+}
+# wrk_run SERVER CONNS SECS SCENARIO ROUND
+wrk_run() {
+  local s=$1 c=$2 d=$3 scen=$4 r=$5 pid=${SPID[$1]} a b out req rps
+  a=$(cpu_ns "$pid")
+  out=$(taskset -c $LOAD_CPU wrk -t1 -c$c -d${d}s "http://127.0.0.1:${SPORT[$s]}/" 2>&1)
+  b=$(cpu_ns "$pid")
+  req=$(echo "$out" | awk '/requests in/ {print $1}')
+  rps=$(echo "$out" | awk '/Requests\/sec/ {print $2}')
+  if [ -z "$req" ] || [ "$req" = 0 ]; then
+    log "  http $s $scen: wrk failed"; echo "$out" >>"$OUT/stderr.log"
+    printf 'http\t%s-%s\t%s\tfailed=1\n' "$s" "$scen" "$r" >>"$RES"; return
+  fi
+  printf 'http\t%s-%s\t%s\trps=%s cpu_us=%s errors=%s\n' "$s" "$scen" "$r" "$rps" \
+    "$(awk -v a=$a -v b=$b -v n=$req 'BEGIN{printf "%.3f", (b-a)/1000/n}')" \
+    "$(echo "$out" | awk '/Socket errors|Non-2xx/ {printf "%s;", $0}' | tr -d ' ')" >>"$RES"
+}
+if want http || want syscalls; then
+  start_servers
+  trap 'stop_servers' EXIT
+fi
+if want http; then
+  log "http: $HTTP_ROUNDS rounds of ${HTTP_SECS}s per server and scenario"
+  for scen in c100 c1000 idle5000; do
+    IDLE_PIDS=()
+    if [ $scen = idle5000 ]; then
+      for s in "${SERVERS[@]}"; do
+        [ $s = st-select ] && continue   # FD_SETSIZE is 1024
+        taskset -c $LOAD_CPU "$BIN/idle_conns" "${SPORT[$s]}" 5000 >"$OUT/idle-$s.txt" 2>&1 &
+        IDLE_PIDS+=($!)
+      done
+      sleep 2
+      for s in "${SERVERS[@]}"; do
+        [ $s = st-select ] && continue
+        grep -q 'ready 5000' "$OUT/idle-$s.txt" || log "idle helper for $s: $(cat "$OUT/idle-$s.txt")"
+      done
+    fi
+    conns=${scen#c}; [ $scen = idle5000 ] && conns=100
+    for ((r = 1; r <= HTTP_ROUNDS; r++)); do
+      for s in $(rotate $r "${SERVERS[@]}"); do
+        [ $scen = idle5000 ] && [ $s = st-select ] && continue
+        wrk_run $s $conns $HTTP_SECS $scen $r
+      done
+    done
+    for p in "${IDLE_PIDS[@]}"; do kill "$p" 2>/dev/null; done
+    [ ${#IDLE_PIDS[@]} -gt 0 ] && { wait "${IDLE_PIDS[@]}" 2>/dev/null; sleep 1; }
+  done
+fi
+if want syscalls; then
+  log "syscalls: perf stat on each server for ${SYS_SECS}s of wrk -c100"
+  for s in "${SERVERS[@]}"; do
+    pid=${SPID[$s]}
+    perf stat -x, -e 'syscalls:sys_enter_*' -p "$pid" -o "$OUT/perf-$s.txt" &
+    perfpid=$!
+    sleep 0.5
+    out=$(taskset -c $LOAD_CPU wrk -t1 -c100 -d${SYS_SECS}s "http://127.0.0.1:${SPORT[$s]}/" 2>&1)
+    kill -INT $perfpid; wait $perfpid 2>/dev/null
+    req=$(echo "$out" | awk '/requests in/ {print $1}')
+    calls=$(awk -F, -v n="${req:-0}" '$1 ~ /^[0-9]+$/ && $1 > 0 && n > 0 {
+        sub(/^syscalls:sys_enter_/, "", $3); printf "%s:%.3f ", $3, $1 / n }' "$OUT/perf-$s.txt")
+    if [ -z "$calls" ]; then  # no tracepoints: fall back to strace
+      log "  perf gave nothing for $s, using strace -c"
+      strace -c -f -p "$pid" -o "$OUT/strace-$s.txt" & spid=$!
+      sleep 0.5
+      out=$(taskset -c $LOAD_CPU wrk -t1 -c100 -d${SYS_SECS}s "http://127.0.0.1:${SPORT[$s]}/" 2>&1)
+      kill -INT $spid; wait $spid 2>/dev/null
+      req=$(echo "$out" | awk '/requests in/ {print $1}')
+      calls=$(awk -v n="${req:-0}" '$4 ~ /^[0-9]+$/ && n > 0 && $NF != "total" {
+          printf "%s:%.3f ", $NF, $4 / n }' "$OUT/strace-$s.txt")
+    fi
+    printf 'syscalls\t%s\t1\treq=%s %s\n' "$s" "${req:-0}" "$calls" >>"$RES"
+  done
+fi
+if want http || want syscalls; then
+  stop_servers; trap - EXIT
+fi
+
+# ---- report ---------------------------------------------------------------
+python3 "$BSRC/report.py" "$RES" | tee "$OUT/table.md"
+log "raw results: $RES; table: $OUT/table.md"
