@@ -225,7 +225,7 @@ static int cmd_relay(const char *port, const char *bytes)
 
 struct http_conn {
     st_netfd_t fd;
-    char buf[65536];
+    char buf[1 << 20];          /* enough for big.txt of smoke.sh */
     size_t len;
 };
 
@@ -438,6 +438,7 @@ int main(int argc, char **argv)
 {
     const char *cmd = argc > 1 ? argv[1] : "";
 
+    setvbuf(stdout, NULL, _IOLBF, 0);
     if (st_init() < 0)
         return fail("st_init failed");
     if (strcmp(cmd, "waitport") == 0 && argc == 3)

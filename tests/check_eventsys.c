@@ -361,12 +361,12 @@ START_TEST(every_function_links)
         (void (*)(void))_st_show_thread_stack,
         (void (*)(void))_st_iterate_threads,
     };
-    char here;
+    static char fake_stack[65536];
     size_t i;
 
     for (i = 0; i < sizeof fns / sizeof fns[0]; i++)
         ck_assert_ptr_nonnull((void *)(uintptr_t)fns[i]);
-    st_set_primordial_stack(&here + 4096, &here - 65536);
+    st_set_primordial_stack(fake_stack + sizeof fake_stack, fake_stack);
     ck_assert_int_eq(st_init(), 0);
     _st_show_thread_stack(st_thread_self(), "test");
     _st_iterate_threads();
