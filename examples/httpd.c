@@ -489,6 +489,11 @@ static size_t header_end(struct conn *c)
 {
     char *p;
 
+    /* Empty lines before a request line are ignored (RFC 9112, 2.2). */
+    while (c->len >= 2 && c->buf[0] == '\r' && c->buf[1] == '\n') {
+        memmove(c->buf, c->buf + 2, c->len - 2);
+        c->len -= 2;
+    }
     c->buf[c->len] = '\0';
     p = strstr(c->buf, "\r\n\r\n");
     return p != NULL ? (size_t)(p - c->buf) + 4 : 0;

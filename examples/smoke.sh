@@ -184,11 +184,7 @@ if start httpd "$ex/httpd" -p 0 -d "$www" -w 2 -l "$log" -t 30; then
             wait_bounded 10 "$hpid"
         check "httpd closed the idle keep-alive connection" \
             wait_bounded 10 "$holdpid"
-        if "$client" http "$hport" "GET / 200 -" >/dev/null 2>&1; then
-            fail "httpd still accepts after SIGTERM"
-        else
-            pass "httpd stopped accepting"
-        fi
+        check "httpd stopped accepting" "$client" refused "$hport"
     else
         fail "httpd keep-alive connection for the SIGTERM test"
     fi

@@ -17,6 +17,7 @@
  *                          "-"; FLAGS: "close" sends Connection: close,
  *                          "http10" uses HTTP/1.0, "eof" expects the
  *                          server to close the connection afterwards
+ *   refused PORT           succeed if a connection is refused at once
  *   hold PORT              GET / on a keep-alive connection, print
  *                          "ready", then wait (20 s max) for the server
  *                          to close it and print "closed"
@@ -51,16 +52,18 @@ static int fail(const char *what)
     return 1;
 }
 
+static int dial_attempts = 20;
+
 static st_netfd_t dial(const char *port)
 {
     struct sockaddr_in sin;
-    int attempt;
+    int attempt, err;
 
     memset(&sin, 0, sizeof sin);
     sin.sin_family = AF_INET;
     sin.sin_port = htons((unsigned short)atoi(port));
     sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    for (attempt = 0; attempt < 50; attempt++) {
+    for (attempt = 0; attempt < dial_attempts; attempt++) {
         int s = socket(AF_INET, SOCK_STREAM, 0);
         st_netfd_t fd = s < 0 ? NULL : st_netfd_open_socket(s);
 
@@ -68,8 +71,11 @@ static st_netfd_t dial(const char *port)
             return NULL;
         if (st_connect(fd, (struct sockaddr *)&sin, sizeof sin, TIMEOUT) == 0)
             return fd;
+        err = errno;
         st_netfd_close(fd);
-        st_usleep(100 * 1000);          /* refused: not listening yet */
+        errno = err;
+        if (attempt + 1 < dial_attempts)
+            st_usleep(100 * 1000);      /* refused: not listening yet */
     }
     return NULL;
 }
@@ -455,11 +461,15 @@ int main(int argc, char **argv)
         return cmd_relay(argv[2], argv[3]);
     if (strcmp(cmd, "http") == 0 && argc >= 4)
         return cmd_http(argv[2], argv + 3, argc - 3);
+    if (strcmp(cmd, "refused") == 0 && argc == 3) {
+        dial_attempts = 1;
+        return dial(argv[2]) == NULL && errno == ECONNREFUSED ? 0 : 1;
+    }
     if (strcmp(cmd, "hold") == 0 && argc == 3)
         return cmd_hold(argv[2]);
     if (strcmp(cmd, "dnsstub") == 0 && argc == 2)
         return cmd_dnsstub();
     fprintf(stderr, "usage: %s waitport|waitfor|watchdog|sleepms|echo|relay|"
-            "http|hold|dnsstub ARGS... (see the source)\n", argv[0]);
+            "http|refused|hold|dnsstub ARGS... (see the source)\n", argv[0]);
     return 2;
 }

@@ -70,6 +70,7 @@ typedef struct _st_stack {
     int guarded;                        /* has a PROT_NONE guard page */
     int randomized;                     /* has a spare page for st_randomize_stacks */
     void *tcb;                          /* where the thread block goes */
+    unsigned int valgrind_id;           /* VALGRIND_STACK_REGISTER id */
 } _st_stack_t;
 
 /* ---- threads ---------------------------------------------------------- */
@@ -119,6 +120,7 @@ struct _st_thread {
     uintptr_t magic;                    /* handle check, see THREAD_MAGIC */
     void *private_data[ST_KEYS_MAX];    /* thread-specific values */
     char name[ST_THREAD_NAME_MAX];      /* optional name, NUL-terminated */
+    void *asan_fake_stack;              /* AddressSanitizer fiber state */
     _st_md_context_t ctx;               /* saved machine context */
 };
 
@@ -205,6 +207,8 @@ typedef struct _st_vp {
     st_utime_t cached_time_stamp;       /* when it was read */
     int randomize_stacks;               /* st_randomize_stacks value */
     int exiting;                        /* final exit in progress */
+    const void *prim_stack_bottom;      /* process stack, for ASan */
+    size_t prim_stack_size;             /* its size, 0 until known */
     uint64_t rng;                       /* private PRNG state */
 } _st_vp_t;
 

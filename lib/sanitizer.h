@@ -3,16 +3,74 @@
 /*
  * ST_SAN_SWITCH_BEGIN(from, to) runs in the old thread just before the
  * machine switch; ST_SAN_SWITCH_END(me) runs in the resumed thread just
- * after it.  ST_SAN_STACK_NEW/FREE bracket a stack's life.  They are
- * where AddressSanitizer / ThreadSanitizer fiber annotations and valgrind
- * stack registration go; without those tools they compile to nothing.
+ * after it (and first thing in a new thread).  ST_SAN_STACK_NEW/FREE
+ * bracket a stack's life.  Under AddressSanitizer they announce fiber
+ * switches; with valgrind's headers they register stacks; otherwise they
+ * compile to nothing.
  */
 #ifndef ST_SANITIZER_H
 #define ST_SANITIZER_H
 
+#include "common.h"
+
+#if defined(__SANITIZE_ADDRESS__)
+#define ST_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define ST_ASAN 1
+#endif
+#endif
+
+#if defined(ST_ASAN)
+#include <sanitizer/common_interface_defs.h>
+
+static inline void _st_san_begin(_st_thread_t *from, _st_thread_t *to)
+{
+    _st_vp_t *vp = VP;
+    const void *bottom = vp->prim_stack_bottom;
+    size_t size = vp->prim_stack_size;
+
+    if (to->stack != NULL) {
+        bottom = to->stack->bottom;
+        size = (size_t)(to->stack->top - to->stack->bottom);
+    }
+    /* A finished thread never comes back: let ASan drop its fake stack. */
+    __sanitizer_start_switch_fiber(from->state == ST_ST_DEAD ? NULL :
+                                   &from->asan_fake_stack, bottom, size);
+}
+
+static inline void _st_san_end(_st_thread_t *me)
+{
+    const void *old_bottom = NULL;
+    size_t old_size = 0;
+    _st_vp_t *vp = VP;
+
+    __sanitizer_finish_switch_fiber(me->asan_fake_stack, &old_bottom,
+                                    &old_size);
+    /* The first switch away from the primordial thread tells us where
+     * the process stack is. */
+    if (vp->prim_stack_size == 0 && old_size != 0 &&
+        vp->primordial != NULL && vp->primordial != me) {
+        vp->prim_stack_bottom = old_bottom;
+        vp->prim_stack_size = old_size;
+    }
+}
+#define ST_SAN_SWITCH_BEGIN(from, to)   _st_san_begin((from), (to))
+#define ST_SAN_SWITCH_END(me)           _st_san_end(me)
+#else
 #define ST_SAN_SWITCH_BEGIN(from, to)   ((void)(from), (void)(to))
 #define ST_SAN_SWITCH_END(me)           ((void)(me))
+#endif
+
+#if defined(HAVE_VALGRIND_VALGRIND_H) && !defined(ST_ASAN)
+#include <valgrind/valgrind.h>
+#define ST_SAN_STACK_NEW(s) \
+    ((s)->valgrind_id = VALGRIND_STACK_REGISTER((s)->vaddr, \
+                                                (s)->vaddr + (s)->vaddr_size))
+#define ST_SAN_STACK_FREE(s)            VALGRIND_STACK_DEREGISTER((s)->valgrind_id)
+#else
 #define ST_SAN_STACK_NEW(s)             ((void)(s))
 #define ST_SAN_STACK_FREE(s)            ((void)(s))
+#endif
 
 #endif /* ST_SANITIZER_H */

@@ -88,6 +88,7 @@ static void idle_main(void)
 {
     _st_vp_t *vp = VP;
 
+    ST_SAN_SWITCH_END(vp->idle);
     for (;;) {
         if (vp->active_count <= 0) {
             /* Every thread has exited.  Run exit() on the primordial
@@ -98,6 +99,7 @@ static void idle_main(void)
             vp->switch_out_cb = NULL;
             if (p != NULL) {
                 vp->current = p;
+                ST_SAN_SWITCH_BEGIN(vp->idle, p);
                 _st_md_switch(&vp->idle->ctx, &p->ctx);
             }
             exit(0);

@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: MIT
-# serial 1
+# serial 2
 #
 # ST_CONTEXT_PROBES
 # Probe the three context-switch methods.  Sets st_cv_ctx_asm,
@@ -11,12 +11,12 @@ AC_DEFUN([ST_CONTEXT_PROBES], [
     st_cv_ctx_asm=no
     AS_IF([test -n "$st_md_asm_file"], [
       # The toolchain must assemble the GNU dialect our .S files use.
-      AC_COMPILE_IFELSE([AC_LANG_PROGRAM([], [[
+      AC_COMPILE_IFELSE([AC_LANG_PROGRAM([[
 #if !defined(__GNUC__) && !defined(__clang__)
 #error need the GNU assembler dialect
 #endif
-__asm__(".text\n.p2align 2\n");
-]])], [st_cv_ctx_asm=yes])])])
+__asm__(".pushsection .text\n.p2align 2\nst_conftest_label:\n.popsection\n");
+]], [])], [st_cv_ctx_asm=yes])])])
 
   AC_CHECK_HEADERS([ucontext.h])
   AC_CHECK_FUNCS([getcontext makecontext swapcontext])

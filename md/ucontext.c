@@ -2,6 +2,8 @@
 /* ucontext.c - context switch with getcontext/makecontext/swapcontext. */
 #include "config.h"
 
+#include <pthread.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <ucontext.h>
@@ -36,6 +38,9 @@ void _st_md_init(_st_md_context_t *ctx, void *lo, void *hi,
 
 void _st_md_switch(_st_md_context_t *from, _st_md_context_t *to)
 {
+    /* swapcontext installs the mask saved in the target; State Threads
+     * has no per-thread masks, so carry the current one across. */
+    pthread_sigmask(SIG_SETMASK, NULL, &to->uc.uc_sigmask);
     if (swapcontext(&from->uc, &to->uc) != 0)
         abort();
 }
