@@ -2,6 +2,12 @@
 /* check_context.c - the machine-dependent switch: stacks, registers. */
 #include "testutil.h"
 
+#include <fenv.h>
+#include <stdint.h>
+#if defined(__SSE__)
+#include <xmmintrin.h>
+#endif
+
 static int order[16];
 static int norder;
 
@@ -81,6 +87,309 @@ START_TEST(odd_stack_size_holds_64k)
 }
 END_TEST
 
+/* ---- callee-saved registers ---------------------------------------------
+ * Twelve integer and eight floating-point accumulators stay live across
+ * every st_thread_yield() call, so the compiler keeps them in callee-saved
+ * registers (or spills them): a port that loses or mixes up any saved
+ * register between the interleaved threads changes some thread's result.
+ * The expected values come from the same function run without yielding. */
+static volatile int regs_yield = 1;
+
+static __attribute__((noinline)) void regs_maybe_yield(void)
+{
+    if (regs_yield)
+        st_thread_yield();
+}
+
+static __attribute__((noinline)) unsigned long regs_work(unsigned long seed)
+{
+    unsigned long a = seed, b = seed * 3, c = seed * 5, d = seed * 7;
+    unsigned long e = seed ^ 11, f = seed ^ 13, g = seed + 17, h = seed + 19;
+    unsigned long i = seed * 23, j = seed * 29, k = seed + 31, l = seed + 37;
+    double fa = (double)(seed & 0xffff), fb = fa * 0.5, fc = fa + 0.25;
+    double fd = fa - 0.75, fe = fa * 1.5, ff = fa + 2.0, fg = fa * 0.125;
+    double fh = fa + 3.5;
+    int n;
+
+    for (n = 0; n < 64; n++) {
+        a = a * 6364136223846793005UL + b;
+        b ^= c + (unsigned long)n;
+        c += d * 3;
+        d ^= e << 1;
+        e += f;
+        f ^= g >> 3;
+        g += h * 5;
+        h ^= i;
+        i += j;
+        j ^= k + 7;
+        k += l;
+        l ^= a >> 7;
+        fa = fa * 0.75 + fb;
+        fb = fb * 0.5 + fc;
+        fc = fc * 0.25 + fd;
+        fd = fd * 0.125 + fe;
+        fe = fe * 0.5 + ff;
+        ff = ff * 0.25 + fg;
+        fg = fg * 0.75 + fh;
+        fh = fh * 0.5 + (double)(n & 7);
+        regs_maybe_yield();
+    }
+    /* Fold the doubles in exactly: their bit patterns, not a rounding. */
+    {
+        double fs[8] = {fa, fb, fc, fd, fe, ff, fg, fh};
+        unsigned long x = a ^ b ^ c ^ d ^ e ^ f ^ g ^ h ^ i ^ j ^ k ^ l;
+        uint64_t bits;
+        int m;
+
+        for (m = 0; m < 8; m++) {
+            memcpy(&bits, &fs[m], sizeof bits);
+            x = x * 31 + (unsigned long)(bits ^ (bits >> 32));
+        }
+        return x;
+    }
+}
+
+static void *regs_thread(void *arg)
+{
+    return (void *)regs_work((unsigned long)arg);
+}
+
+START_TEST(callee_saved_registers_survive)
+{
+    enum { NT = 3 };
+    unsigned long seed[NT], expect[NT];
+    st_thread_t t[NT];
+    void *rv;
+    int i;
+
+    regs_yield = 0;
+    for (i = 0; i < NT; i++) {
+        seed[i] = (unsigned long)(i + 1) * 1000003UL + 12345;
+        expect[i] = regs_work(seed[i]);
+    }
+    ck_assert(expect[0] != expect[1] && expect[1] != expect[2]);
+    regs_yield = 1;
+    ck_assert_int_eq(st_init(), 0);
+    for (i = 0; i < NT; i++) {
+        t[i] = st_thread_create(regs_thread, (void *)seed[i], 1, 0);
+        ck_assert_ptr_nonnull(t[i]);
+    }
+    /* The primordial thread computes too, interleaved with the others. */
+    ck_assert(regs_work(seed[1]) == expect[1]);
+    for (i = 0; i < NT; i++) {
+        ck_assert_int_eq(st_thread_join(t[i], &rv), 0);
+        ck_assert_msg((unsigned long)rv == expect[i],
+                      "thread %d: %#lx, expected %#lx", i,
+                      (unsigned long)rv, expect[i]);
+    }
+}
+END_TEST
+
+/* ---- deep recursion ------------------------------------------------------
+ * A thread created with a 1 MiB stack can really use about 900 KiB. */
+START_TEST(declared_stack_1m_holds_900k)
+{
+    st_thread_t t;
+    void *rv = NULL;
+    size_t use = 900 * 1024;
+
+#if defined(__SANITIZE_ADDRESS__)
+    use = 640 * 1024;                   /* redzones grow every frame */
+#endif
+    ck_assert_int_eq(st_init(), 0);
+    t = st_thread_create(stack_user, (void *)use, 1, 1024 * 1024);
+    ck_assert_ptr_nonnull(t);
+    ck_assert_int_eq(st_thread_join(t, &rv), 0);
+    ck_assert_ptr_eq(rv, (void *)1);
+}
+END_TEST
+
+/* ---- stack alignment -----------------------------------------------------
+ * Locals that need 16- and 32-byte alignment, long double and vector
+ * arithmetic in a new thread's first frames, before and after a switch.
+ * Compilers trust the ABI's incoming alignment for 16-byte locals (no
+ * realignment on x86 or AArch64, where a misaligned sp also faults), so a
+ * start stub or switch frame of the wrong size shows up here. */
+typedef float st_v4sf __attribute__((vector_size(16)));
+
+static __attribute__((noinline)) unsigned align_probe(int step)
+{
+    volatile char pad = (char)step;
+    double v16[2] __attribute__((aligned(16)));
+    char v32[32] __attribute__((aligned(32)));
+    volatile long double ld = 1.5L;
+    volatile st_v4sf v = {1.0f, 2.0f, 3.0f, 4.0f};
+    st_v4sf w;
+    unsigned bad = 0;
+
+    (void)pad;
+    if ((uintptr_t)v16 % 16 != 0)
+        bad |= 1;
+    if ((uintptr_t)v32 % 32 != 0)
+        bad |= 2;
+    v16[0] = 2.0;
+    v16[1] = (double)step;
+    memset(v32, step, sizeof v32);
+    ld = ld * (long double)v16[0] + 0.25L;
+    if (ld != 3.25L)
+        bad |= 4;
+    w = v + v;
+    if (w[0] != 2.0f || w[3] != 8.0f || v32[31] != (char)step)
+        bad |= 8;
+#if defined(__SSE__)
+    {
+        __m128 m = _mm_load_ps((const float *)v16);  /* faults if not 16 */
+        float out[4] __attribute__((aligned(16)));
+
+        _mm_store_ps(out, _mm_add_ps(m, m));
+        if (out[0] != out[0])
+            bad |= 16;
+    }
+#endif
+#if defined(__SIZEOF_INT128__)
+    {
+        volatile __int128 q = (__int128)step << 70;
+
+        if ((q >> 70) != step)
+            bad |= 32;
+    }
+#endif
+    return bad;
+}
+
+static void *align_thread(void *arg)
+{
+    unsigned bad = align_probe(1);      /* first frame after the stub */
+
+    st_thread_yield();
+    bad |= align_probe(2) << 8;         /* after a switch back */
+    (void)arg;
+    return (void *)(uintptr_t)bad;
+}
+
+START_TEST(new_thread_stack_is_aligned)
+{
+    st_thread_t t[2];
+    void *rv = (void *)-1;
+    int i;
+
+    ck_assert_int_eq(st_init(), 0);
+    for (i = 0; i < 2; i++) {
+        t[i] = st_thread_create(align_thread, NULL, 1, i ? 96 * 1024 + 8 : 0);
+        ck_assert_ptr_nonnull(t[i]);
+    }
+    for (i = 0; i < 2; i++) {
+        ck_assert_int_eq(st_thread_join(t[i], &rv), 0);
+        ck_assert_msg(rv == NULL, "alignment faults %#lx", (unsigned long)
+                      (uintptr_t)rv);
+    }
+}
+END_TEST
+
+/* ---- floating-point modes ------------------------------------------------
+ * The hand-assembly ports keep the FP control register (MXCSR and the x87
+ * control word, FPCR, FPSCR, fcsr, FPC, FCSR) per context, so fesetround()
+ * in one thread does not leak into another and a new thread starts with
+ * its creator's mode.  ucontext and setjmp give no such promise (glibc's
+ * x86-64 swapcontext happens to; _longjmp does not), so for them the test
+ * only runs the threads.  The checks that need it are skipped when the
+ * machine itself ignores rounding modes (soft-float; some emulators:
+ * qemu's default MIPS CPU drops FCSR writes, and no qemu MIPS CPU rounds
+ * arithmetic by it). */
+#if defined(ST_MD_ASM) && defined(FE_UPWARD) && defined(FE_DOWNWARD) && \
+    defined(FE_TONEAREST)
+#define ST_FP_MODES_PER_THREAD 1
+#endif
+
+#if defined(FE_UPWARD) && defined(FE_DOWNWARD)
+static int fp_seen[6];
+static volatile double fp_one = 1.0, fp_three = 3.0, fp_ten = 10.0;
+static double third_near, tenth_near;   /* rounded to nearest: down, up */
+
+/* 1: fesetround/fegetround keep the mode; 2: arithmetic follows it too. */
+static int fp_modes_supported(void)
+{
+    int level = 0;
+
+    third_near = fp_one / fp_three;
+    tenth_near = fp_one / fp_ten;
+    if (fesetround(FE_UPWARD) == 0 && fegetround() == FE_UPWARD) {
+        level = 1;
+        if (fp_one / fp_three > third_near &&
+            fesetround(FE_DOWNWARD) == 0 && fp_one / fp_ten < tenth_near)
+            level = 2;
+    }
+    fesetround(FE_TONEAREST);
+    return level;
+}
+
+static void *round_up_thread(void *arg)
+{
+    (void)arg;
+    fesetround(FE_UPWARD);
+    st_thread_yield();
+    fp_seen[0] = fegetround() == FE_UPWARD;
+    st_thread_yield();
+    fp_seen[1] = fegetround() == FE_UPWARD;
+    /* the arithmetic itself (SSE on x86-64, not only the x87 word) */
+    fp_seen[4] = fp_one / fp_three > third_near;
+    fesetround(FE_TONEAREST);
+    return (void *)1;
+}
+
+static void *round_down_thread(void *arg)
+{
+    (void)arg;
+    fp_seen[2] = fegetround() == FE_TONEAREST;  /* the creator's mode */
+    fesetround(FE_DOWNWARD);
+    st_thread_yield();
+    fp_seen[3] = fegetround() == FE_DOWNWARD;
+    fp_seen[5] = fp_one / fp_ten < tenth_near;
+    st_thread_yield();
+    fesetround(FE_TONEAREST);
+    return (void *)1;
+}
+#endif
+
+START_TEST(fp_rounding_mode_is_per_thread)
+{
+#if defined(FE_UPWARD) && defined(FE_DOWNWARD)
+    st_thread_t up, down;
+    int level;
+
+    ck_assert_int_eq(fegetround(), FE_TONEAREST);
+    level = fp_modes_supported();
+    ck_assert_int_eq(fegetround(), FE_TONEAREST);
+    ck_assert_int_eq(st_init(), 0);
+    up = st_thread_create(round_up_thread, NULL, 1, 0);
+    down = st_thread_create(round_down_thread, NULL, 1, 0);
+    ck_assert_ptr_nonnull(up);
+    ck_assert_ptr_nonnull(down);
+    ck_assert_int_eq(st_thread_join(up, NULL), 0);
+    ck_assert_int_eq(st_thread_join(down, NULL), 0);
+#if defined(ST_FP_MODES_PER_THREAD)
+    if (level >= 1) {
+        ck_assert_msg(fp_seen[0] && fp_seen[1],
+                      "FE_UPWARD lost by its thread");
+        ck_assert_msg(fp_seen[2],
+                      "a new thread did not start in FE_TONEAREST");
+        ck_assert_msg(fp_seen[3], "FE_DOWNWARD lost by its thread");
+        ck_assert_int_eq(fegetround(), FE_TONEAREST);
+    }
+    if (level >= 2) {
+        ck_assert_msg(fp_seen[4],
+                      "1/3 not rounded up in the FE_UPWARD thread");
+        ck_assert_msg(fp_seen[5],
+                      "1/10 not rounded down in the FE_DOWNWARD thread");
+    }
+#else
+    (void)level;
+    fesetround(FE_TONEAREST);           /* whatever leaked, undo it */
+#endif
+#endif
+}
+END_TEST
+
 static Suite *context_suite(void)
 {
     Suite *s = suite_create("context");
@@ -89,6 +398,10 @@ static Suite *context_suite(void)
     tcase_add_test(tc, switch_round_robin);
     tcase_add_test(tc, default_stack_holds_16k);
     tcase_add_test(tc, odd_stack_size_holds_64k);
+    tcase_add_test(tc, callee_saved_registers_survive);
+    tcase_add_test(tc, declared_stack_1m_holds_900k);
+    tcase_add_test(tc, new_thread_stack_is_aligned);
+    tcase_add_test(tc, fp_rounding_mode_is_per_thread);
     suite_add_tcase(s, tc);
     return s;
 }

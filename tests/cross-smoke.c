@@ -5,8 +5,8 @@
  * run under qemu-user): tests/cross-check.sh compiles it with the cross
  * compiler against the static lib/.libs/libst.a and runs it once per event
  * system.  It covers the context switch (ping-pong yield, callee-saved
- * registers, stack alignment, deep stacks), threads (create, join, return
- * values), sync (cond signal, timed wait ETIME, mutex hand-off), timers
+ * registers, stack alignment, deep stacks, per-thread FP rounding mode),
+ * threads (create, join, return values), sync (cond signal, timed wait ETIME, mutex hand-off), timers
  * (st_usleep ordering) and TCP I/O over 127.0.0.1 (st_accept, st_connect,
  * st_read, st_write of a checksummed buffer).
  *
@@ -17,6 +17,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <fenv.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -217,6 +218,60 @@ static int test_deep_stack(void)
     return 0;
 }
 
+/* The assembly ports keep the FP control register per context: a rounding
+ * mode set in one thread stays there and does not leak into another.
+ * Skipped where the (emulated) machine does not keep rounding modes. */
+static int fp_seen[3];
+
+static void *fp_up(void *arg)
+{
+    (void)arg;
+#if defined(FE_UPWARD)
+    fesetround(FE_UPWARD);
+    st_thread_yield();
+    fp_seen[0] = fegetround() == FE_UPWARD;
+    fesetround(FE_TONEAREST);
+#endif
+    return NULL;
+}
+
+static void *fp_down(void *arg)
+{
+    (void)arg;
+#if defined(FE_DOWNWARD)
+    fp_seen[1] = fegetround() == FE_TONEAREST;
+    fesetround(FE_DOWNWARD);
+    st_thread_yield();
+    fp_seen[2] = fegetround() == FE_DOWNWARD;
+    fesetround(FE_TONEAREST);
+#endif
+    return NULL;
+}
+
+static int test_fp_modes(void)
+{
+#if defined(ST_MD_ASM) && defined(FE_UPWARD) && defined(FE_DOWNWARD)
+    st_thread_t a, b;
+    int works = fesetround(FE_UPWARD) == 0 && fegetround() == FE_UPWARD;
+
+    fesetround(FE_TONEAREST);
+    if (!works) {
+        printf("  (rounding modes not kept by this machine: skipped)\n");
+        return 0;
+    }
+    a = st_thread_create(fp_up, NULL, 1, 0);
+    b = st_thread_create(fp_down, NULL, 1, 0);
+    CHECK(a != NULL && b != NULL);
+    CHECK(st_thread_join(a, NULL) == 0);
+    CHECK(st_thread_join(b, NULL) == 0);
+    CHECK(fp_seen[0]);
+    CHECK(fp_seen[1]);
+    CHECK(fp_seen[2]);
+    CHECK(fegetround() == FE_TONEAREST);
+#endif
+    return 0;
+}
+
 /* ---- threads ---------------------------------------------------------- */
 
 static void *square(void *arg)
@@ -253,6 +308,7 @@ static void *cond_waiter(void *arg)
 {
     int rc = st_cond_wait(cond);
 
+    (void)arg;
     return (void *)(long)(rc == 0 && cond_state == 1 ? 1 : 0);
 }
 
@@ -382,6 +438,7 @@ static void *server(void *arg)
     size_t got = 0;
     ssize_t n;
 
+    (void)arg;
     if (c == NULL)
         return (void *)0;
     buf = malloc(IO_LEN);
@@ -501,6 +558,7 @@ int main(int argc, char **argv)
     run("context_registers", test_registers);
     run("context_alignment", test_alignment);
     run("context_deep_stack", test_deep_stack);
+    run("context_fp_modes", test_fp_modes);
     run("thread_create_join", test_threads);
     run("sync_cond", test_cond);
     run("sync_mutex_handoff", test_mutex);

@@ -32,20 +32,21 @@ done
 want() { local b; for b in "${BENCHES[@]}"; do [ "$b" = "$1" ] && return 0; done; return 1; }
 
 if [ $QUICK = 1 ]; then
-  : "${ROUNDS:=1}"; SW_N=2000000; CR_N=500000; DET_N=200000
+  : "${ROUNDS:=1}"; SW_N=2000000; CR_N=300000; DET_N=20000
   MEM_ROUNDS=1; TIMER_SECS=2; HTTP_SECS=1; SYS_SECS=1
 else
-  : "${ROUNDS:=5}"; SW_N=5000000; CR_N=1000000; DET_N=500000
+  : "${ROUNDS:=5}"; SW_N=5000000; CR_N=1000000; DET_N=50000
   MEM_ROUNDS=2; TIMER_SECS=3; HTTP_SECS=2; SYS_SECS=2
 fi
-HTTP_ROUNDS=$(( ROUNDS > 3 ? 3 : ROUNDS ))
+HTTP_ROUNDS=$(( ROUNDS > 5 ? 5 : ROUNDS ))
 TIMER_ROUNDS=$(( ROUNDS > 3 ? 3 : ROUNDS ))
 SRV_CPU=0      # servers and micro-benchmarks
 LOAD_CPU=1     # wrk and the idle-connection helper
 PORT0=18080
 CTXS="asm ucontext setjmp"
 
-log() { echo "[bench] $*" >&2; }
+T0=$(date +%s)
+log() { echo "[bench +$(( $(date +%s) - T0 ))s] $*" >&2; }
 die() { echo "run.sh: $*" >&2; exit 1; }
 
 mkdir -p "$OUT/bin" || die "cannot create $OUT"
@@ -147,9 +148,11 @@ if want switch; then
     for v in $(rotate $r "${V[@]}"); do
       case $v in
         boost) record switch $v $r "$BIN/bench_boost" switch $((SW_N * 4)) ;;
-        yield-*|cond-*|usleep0-*) record switch $v $r "$BIN/bench_st-${v#*-}" "${v%%-*}" $SW_N ;;
-        pth-*) record switch $v $r "$BIN/bench_peers" $v $((SW_N / 20)) ;;
-        swapcontext) record switch $v $r "$BIN/bench_peers" ucontext $((SW_N / 5)) ;;
+        # iteration counts scaled so that each run takes about 0.3 s
+        *-ucontext|usleep0-*) record switch $v $r "$BIN/bench_st-${v#*-}" "${v%%-*}" $((SW_N / 8)) ;;
+        yield-*|cond-*) record switch $v $r "$BIN/bench_st-${v#*-}" "${v%%-*}" $SW_N ;;
+        pth-*) record switch $v $r "$BIN/bench_peers" $v $((SW_N / 100)) ;;
+        swapcontext) record switch $v $r "$BIN/bench_peers" ucontext $((SW_N / 8)) ;;
       esac
     done
   done
@@ -164,7 +167,8 @@ if want create; then
     for v in $(rotate $r "${V[@]}"); do
       case $v in
         boost-*) record create $v $r "$BIN/bench_boost" ${v#boost-} $((CR_N * 10)) ;;
-        create-setjmp|create-ucontext) record create $v $r "$BIN/bench_st-${v#*-}" create $((CR_N / 5)) ;;
+        create-setjmp) record create $v $r "$BIN/bench_st-${v#*-}" create $((CR_N / 20)) ;;
+        create-ucontext) record create $v $r "$BIN/bench_st-${v#*-}" create $((CR_N / 5)) ;;
         create-*) record create $v $r "$BIN/bench_st-${v#*-}" create $CR_N ;;
         detached-*) record create $v $r "$BIN/bench_st-${v#*-}" detached $DET_N ;;
         pth-create) record create $v $r "$BIN/bench_peers" pth-create $((CR_N / 20)) ;;
@@ -180,6 +184,8 @@ if want memory; then
   for ((r = 1; r <= MEM_ROUNDS; r++)); do
     for n in 10000 100000 1000000; do
       for v in $(rotate $r asm st19); do
+        # quick mode: the million-thread run (~15 s each) for ours only
+        [ $QUICK = 1 ] && [ $n = 1000000 ] && [ $v = st19 ] && continue
         record memory "$v-$n" $r "$BIN/bench_st-$v" memory $n
       done
     done
@@ -267,43 +273,61 @@ if want http || want syscalls; then
 fi
 if want http; then
   log "http: $HTTP_ROUNDS rounds of ${HTTP_SECS}s per server and scenario"
-  for scen in c100 c1000 idle5000; do
-    IDLE_PIDS=()
-    if [ $scen = idle5000 ]; then
-      for s in "${SERVERS[@]}"; do
-        [ $s = st-select ] && continue   # FD_SETSIZE is 1024
-        taskset -c $LOAD_CPU "$BIN/idle_conns" "${SPORT[$s]}" 5000 >"$OUT/idle-$s.txt" 2>&1 &
-        IDLE_PIDS+=($!)
-      done
-      sleep 2
-      for s in "${SERVERS[@]}"; do
-        [ $s = st-select ] && continue
-        grep -q 'ready 5000' "$OUT/idle-$s.txt" || log "idle helper for $s: $(cat "$OUT/idle-$s.txt")"
-      done
-    fi
-    conns=${scen#c}; [ $scen = idle5000 ] && conns=100
+  for scen in c100 c1000; do
     for ((r = 1; r <= HTTP_ROUNDS; r++)); do
       for s in $(rotate $r "${SERVERS[@]}"); do
-        [ $scen = idle5000 ] && [ $s = st-select ] && continue
-        wrk_run $s $conns $HTTP_SECS $scen $r
+        wrk_run $s ${scen#c} $HTTP_SECS $scen $r
       done
     done
-    for p in "${IDLE_PIDS[@]}"; do kill "$p" 2>/dev/null; done
-    [ ${#IDLE_PIDS[@]} -gt 0 ] && { wait "${IDLE_PIDS[@]}" 2>/dev/null; sleep 1; }
+  done
+  # Idle connections: paired, so that drift between phases cancels out.
+  # Each round and server: wrk -c100 alone ("base"), then again while
+  # idle_conns holds 5,000 idle connections open to it ("idle5000").
+  for ((r = 1; r <= HTTP_ROUNDS; r++)); do
+    for s in $(rotate $r "${SERVERS[@]}"); do
+      [ $s = st-select ] && continue   # FD_SETSIZE is 1024
+      wrk_run $s 100 $HTTP_SECS base $r
+      taskset -c $LOAD_CPU "$BIN/idle_conns" "${SPORT[$s]}" 5000 >"$OUT/idle-$s.txt" 2>&1 &
+      ipid=$!
+      for ((i = 0; i < 100; i++)); do
+        grep -q '^ready' "$OUT/idle-$s.txt" && break; sleep 0.1
+      done
+      grep -q '^ready 5000' "$OUT/idle-$s.txt" || log "idle helper for $s: $(cat "$OUT/idle-$s.txt")"
+      for ((i = 0; i < 50; i++)); do  # until the server has accepted them all
+        [ "$(ls /proc/${SPID[$s]}/fd 2>/dev/null | wc -l)" -ge 5000 ] && break; sleep 0.1
+      done
+      wrk_run $s 100 $HTTP_SECS idle5000 $r
+      kill $ipid 2>/dev/null; wait $ipid 2>/dev/null
+      sleep 0.5   # let the server close them
+    done
   done
 fi
 if want syscalls; then
   log "syscalls: perf stat on each server for ${SYS_SECS}s of wrk -c100"
+  # The syscalls a server of this kind may make, plus the total (anything
+  # not listed shows up as "other").  The glob syscalls:sys_enter_* works
+  # too but takes ~10 s per attach.
+  PERF_EVENTS=raw_syscalls:sys_enter
+  for sc in read write readv writev recvfrom sendto recvmsg sendmsg accept accept4 \
+            epoll_wait epoll_pwait epoll_pwait2 epoll_ctl poll ppoll select pselect6 \
+            close shutdown mmap munmap mprotect madvise brk clock_gettime gettimeofday \
+            futex setsockopt getsockopt fcntl ioctl getrusage rt_sigprocmask; do
+    PERF_EVENTS="$PERF_EVENTS,syscalls:sys_enter_$sc"
+  done
   for s in "${SERVERS[@]}"; do
     pid=${SPID[$s]}
-    perf stat -x, -e 'syscalls:sys_enter_*' -p "$pid" -o "$OUT/perf-$s.txt" &
+    perf stat -x, -e "$PERF_EVENTS" -p "$pid" -o "$OUT/perf-$s.txt" &
     perfpid=$!
     sleep 0.5
     out=$(taskset -c $LOAD_CPU wrk -t1 -c100 -d${SYS_SECS}s "http://127.0.0.1:${SPORT[$s]}/" 2>&1)
     kill -INT $perfpid; wait $perfpid 2>/dev/null
     req=$(echo "$out" | awk '/requests in/ {print $1}')
-    calls=$(awk -F, -v n="${req:-0}" '$1 ~ /^[0-9]+$/ && $1 > 0 && n > 0 {
-        sub(/^syscalls:sys_enter_/, "", $3); printf "%s:%.3f ", $3, $1 / n }' "$OUT/perf-$s.txt")
+    calls=$(awk -F, -v n="${req:-0}" '$1 ~ /^[0-9]+$/ && n > 0 {
+        if ($3 == "raw_syscalls:sys_enter") { total = $1; next }
+        if ($1 == 0) next
+        sub(/^syscalls:sys_enter_/, "", $3); named += $1; printf "%s:%.3f ", $3, $1 / n }
+        END { if (n > 0 && total > named) printf "other:%.3f ", (total - named) / n }' \
+        "$OUT/perf-$s.txt")
     if [ -z "$calls" ]; then  # no tracepoints: fall back to strace
       log "  perf gave nothing for $s, using strace -c"
       strace -c -f -p "$pid" -o "$OUT/strace-$s.txt" & spid=$!
