@@ -1,10 +1,11 @@
 # SPDX-License-Identifier: MIT
-# serial 1
+# serial 2
 #
 # ST_EVENTSYS_PROBES
 # Decide which event systems to compile: select always; poll, epoll and
 # kqueue when their headers and functions exist and --disable-<name> was
-# not given.  Sets st_ev_poll, st_ev_epoll, st_ev_kqueue to yes or no.
+# not given; io_uring when liburing is found.  Sets st_ev_poll,
+# st_ev_epoll, st_ev_kqueue, st_ev_io_uring to yes or no.
 AC_DEFUN([ST_EVENTSYS_PROBES], [
   AC_ARG_ENABLE([poll],
     [AS_HELP_STRING([--disable-poll], [do not build the poll event system])],
@@ -12,6 +13,9 @@ AC_DEFUN([ST_EVENTSYS_PROBES], [
   AC_ARG_ENABLE([epoll],
     [AS_HELP_STRING([--disable-epoll], [do not build the epoll event system])],
     [], [enable_epoll=auto])
+  AC_ARG_ENABLE([io-uring],
+    [AS_HELP_STRING([--disable-io-uring], [do not build the io_uring event system])],
+    [], [enable_io_uring=no])
   AC_ARG_ENABLE([kqueue],
     [AS_HELP_STRING([--disable-kqueue], [do not build the kqueue event system])],
     [], [enable_kqueue=auto])
@@ -31,6 +35,18 @@ AC_DEFUN([ST_EVENTSYS_PROBES], [
   AS_IF([test "x$enable_kqueue" != xno && test "x$ac_cv_header_sys_event_h$ac_cv_func_kqueue" = xyesyes],
     [st_ev_kqueue=yes], [test "x$enable_kqueue" = xyes],
     [AC_MSG_ERROR([kqueue was requested but sys/event.h is missing])])
+  # io_uring: liburing's header and library (Linux).
+  st_ev_io_uring=no
+  ST_URING_LIBS=
+  AS_IF([test "x$enable_io_uring" != xno], [
+    AC_CHECK_HEADERS([liburing.h])
+    AS_IF([test "x$ac_cv_header_liburing_h" = xyes],
+      [AC_CHECK_LIB([uring], [io_uring_queue_init],
+        [st_ev_io_uring=yes; ST_URING_LIBS=-luring])])
+    AS_IF([test "x$enable_io_uring$st_ev_io_uring" = xyesno],
+      [AC_MSG_ERROR([io_uring was requested but liburing (liburing-dev) is missing])])])
+  AC_SUBST([ST_URING_LIBS])
+
   # One alternative system per build: kqueue where the host has it.
   AS_IF([test "x$st_ev_kqueue" = xyes], [st_ev_epoll=no])
 ])

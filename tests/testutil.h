@@ -26,6 +26,9 @@ static const int st_test_backends[] = {
 #if defined(ST_HAVE_EPOLL_BACKEND) || defined(ST_HAVE_KQUEUE_BACKEND)
     ST_EVENTSYS_ALT,
 #endif
+#if defined(ST_HAVE_IO_URING_BACKEND)
+    ST_EVENTSYS_IO_URING,
+#endif
 };
 #define st_test_nbackends \
     ((int)(sizeof st_test_backends / sizeof st_test_backends[0]))
