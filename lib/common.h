@@ -234,6 +234,12 @@ _st_stack_t *_st_stack_new(size_t size) ST_HIDDEN;
 void _st_stack_free(_st_stack_t *s) ST_HIDDEN;
 void _st_stack_cache_trim(size_t keep) ST_HIDDEN;
 void _st_stack_check(_st_thread_t *t) ST_HIDDEN;
+void _st_stack_overflow_report(_st_thread_t *t) ST_HIDDEN;
+int _st_stack_in_guard(const _st_thread_t *t, const void *addr) ST_HIDDEN;
+
+/* guard.c */
+int _st_guard_handler_init(void) ST_HIDDEN;
+void _st_guard_handler_fini(void) ST_HIDDEN;
 
 /* key.c */
 void _st_key_run_destructors(_st_thread_t *t) ST_HIDDEN;

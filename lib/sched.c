@@ -435,6 +435,7 @@ int st_init(void)
         goto fail_rl;
 
     vp->pagesize = (size_t)sysconf(_SC_PAGESIZE);
+    _st_guard_handler_init();
     ST_CLIST_INIT(&vp->run_q);
     ST_CLIST_INIT(&vp->io_q);
     ST_CLIST_INIT(&vp->zombie_q);
@@ -476,6 +477,7 @@ fail_idle:
     errno = err;
 fail_backend:
     err = errno;
+    _st_guard_handler_fini();
     vp->ev->destroy();
     errno = err;
 fail_rl:
@@ -523,6 +525,7 @@ void st_destroy(void)
     vp->ev->destroy();
     _st_netfd_destroy_all();
     _st_timer_reset();
+    _st_guard_handler_fini();
     /* A non-primordial caller keeps its own stack mapped (it runs on it). */
     _st_stack_cache_trim(0);
     vp->primordial->magic = 0;

@@ -8,10 +8,10 @@
  *
  * The low page is PROT_NONE (a guard) while the process-wide guard budget
  * lasts; each guard splits the mapping in two, and vm.max_map_count caps
- * the mappings of a process.  Beyond the budget the low page stays
- * readable and is never written: it reads as zeroes (the shared zero page,
- * costing no memory), so a non-zero word there, or a stack pointer below
- * bottom at a switch, means the thread overflowed.
+ * the mappings of a process.  Beyond the budget the low zone (a few
+ * pages) stays readable and is never written: it reads as zeroes (the
+ * shared zero page, costing no memory), so a non-zero word at its top, or
+ * a stack pointer below bottom at a switch, means the thread overflowed.
  *
  * The thread block sits at the top of the stack so that a sleeping thread
  * touches a single page.  Its position moves by 64 bytes each time the
@@ -44,6 +44,10 @@
 #define TCB_ROTATIONS       8
 #define TCB_STEP            64
 #define STACK_CACHE_MAX     64
+/* Unguarded stacks get a never-written zone below them this many pages
+ * deep: an overflow lands there (costing no memory until it happens) and
+ * is caught at the next switch before it reaches a neighbour. */
+#define RED_ZONE_PAGES      4
 
 /* Guard pages in use by all schedulers of the process. */
 static long guards_used;
@@ -118,7 +122,8 @@ _st_stack_t *_st_stack_new(size_t size)
 {
     _st_vp_t *vp = VP;
     size_t page = vp->pagesize;
-    size_t reserve, total;
+    size_t reserve, total, low;
+    int guarded;
     _st_clist_t *q;
     _st_stack_t *s, *best = NULL;
     char *vaddr;
@@ -149,11 +154,15 @@ _st_stack_t *_st_stack_new(size_t size)
         errno = ENOMEM;
         return NULL;
     }
-    total = page + size + reserve;
+    guarded = take_guard();
+    low = guarded ? page : RED_ZONE_PAGES * page;
+    total = low + size + reserve;
     vaddr = mmap(NULL, total, PROT_READ | PROT_WRITE,
                  MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_STACK,
                  -1, 0);
     if (vaddr == MAP_FAILED) {
+        if (guarded)
+            __atomic_sub_fetch(&guards_used, 1, __ATOMIC_RELAXED);
         errno = ENOMEM;
         return NULL;
     }
@@ -161,13 +170,13 @@ _st_stack_t *_st_stack_new(size_t size)
                                 ALIGN_UP(sizeof(_st_stack_t), TCB_STEP));
     s->vaddr = vaddr;
     s->vaddr_size = total;
-    s->bottom = vaddr + page;
+    s->bottom = vaddr + low;
     s->size = size;
     s->gen = 0;
     s->guarded = 0;
     s->randomized = vp->randomize_stacks != 0;
     ST_CLIST_INIT(&s->links);
-    if (take_guard()) {
+    if (guarded) {
         if (mprotect(vaddr, page, PROT_NONE) == 0)
             s->guarded = 1;
         else
@@ -203,17 +212,61 @@ void _st_stack_cache_trim(size_t keep)
     }
 }
 
+/* Async-signal-safe formatting for the overflow report. */
+static size_t put_str(char *buf, size_t at, size_t cap, const char *str)
+{
+    while (*str && at + 1 < cap)
+        buf[at++] = *str++;
+    return at;
+}
+
+static size_t put_num(char *buf, size_t at, size_t cap, uintptr_t v,
+                      unsigned base)
+{
+    char tmp[32];
+    size_t n = 0;
+
+    do {
+        tmp[n++] = "0123456789abcdef"[v % base];
+        v /= base;
+    } while (v && n < sizeof tmp);
+    while (n && at + 1 < cap)
+        buf[at++] = tmp[--n];
+    return at;
+}
+
+/* Report a stack overflow of t on stderr; safe in a signal handler. */
+void _st_stack_overflow_report(_st_thread_t *t)
+{
+    char msg[200];
+    size_t n = 0;
+
+    n = put_str(msg, n, sizeof msg, "libst: stack overflow in thread 0x");
+    n = put_num(msg, n, sizeof msg, (uintptr_t)t, 16);
+    if (t->name[0]) {
+        n = put_str(msg, n, sizeof msg, " (");
+        n = put_str(msg, n, sizeof msg, t->name);
+        n = put_str(msg, n, sizeof msg, ")");
+    }
+    n = put_str(msg, n, sizeof msg, ", stack size ");
+    n = put_num(msg, n, sizeof msg, t->stack ? t->stack->size : 0, 10);
+    n = put_str(msg, n, sizeof msg, " bytes; aborting\n");
+    (void)!write(2, msg, n);
+}
+
 static void overflow(_st_thread_t *t)
 {
-    char msg[160];
-    int n = snprintf(msg, sizeof msg,
-                     "libst: stack overflow in thread %p%s%s%s "
-                     "(stack size %zu); aborting\n",
-                     (void *)t, t->name[0] ? " (" : "", t->name,
-                     t->name[0] ? ")" : "", t->stack->size);
-    if (n > 0)
-        (void)!write(2, msg, (size_t)n < sizeof msg ? (size_t)n : sizeof msg);
+    _st_stack_overflow_report(t);
     abort();
+}
+
+/* Is addr inside the guard page of t's stack? */
+int _st_stack_in_guard(const _st_thread_t *t, const void *addr)
+{
+    const _st_stack_t *s = t->stack;
+
+    return s != NULL && s->guarded && (const char *)addr >= s->vaddr &&
+           (const char *)addr < s->bottom;
 }
 
 /* Called as t switches out, running on t's stack. */
