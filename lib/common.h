@@ -71,6 +71,7 @@ typedef struct _st_stack {
     int randomized;                     /* has a spare page for st_randomize_stacks */
     void *tcb;                          /* where the thread block goes */
     unsigned int valgrind_id;           /* VALGRIND_STACK_REGISTER id */
+    void *tsan_fiber;                   /* ThreadSanitizer fiber */
 } _st_stack_t;
 
 /* ---- threads ---------------------------------------------------------- */
@@ -170,6 +171,26 @@ extern const _st_eventsys_ops_t _st_eventsys_epoll ST_HIDDEN;
 extern const _st_eventsys_ops_t _st_eventsys_kqueue ST_HIDDEN;
 extern const _st_eventsys_ops_t _st_eventsys_io_uring ST_HIDDEN;
 
+/* io_uring only: an I/O call that would block is handed to the backend
+ * as a kernel operation instead of a poll wait (io.c, ev_io_uring.c). */
+enum { ST_IO_RECV, ST_IO_RECVMSG, ST_IO_ACCEPT, ST_IO_SEND, ST_IO_SENDMSG };
+struct msghdr;
+struct sockaddr;
+typedef struct _st_io_req {
+    int kind;                           /* ST_IO_* */
+    int osfd;                           /* the descriptor */
+    void *buf;                          /* RECV/SEND buffer */
+    size_t len;                         /* its length */
+    struct msghdr *msg;                 /* RECVMSG/SENDMSG header */
+    int flags;                          /* msg flags, or accept4 flags */
+    struct sockaddr *addr;              /* ACCEPT peer address or NULL */
+    unsigned int *addrlen;              /* its length (socklen_t) or NULL */
+} _st_io_req_t;
+/* Perform req, waiting up to timeout.  Returns the call's result (>= 0),
+ * -1 with errno (ETIME, EINTR, or the kernel's error), or -2 when the
+ * caller must fall back to a poll wait and retry the system call. */
+long _st_uring_io(const _st_io_req_t *req, st_utime_t timeout) ST_HIDDEN;
+
 /* ---- netfds ----------------------------------------------------------- */
 struct _st_netfd {
     int osfd;                           /* wrapped descriptor */
@@ -209,6 +230,7 @@ typedef struct _st_vp {
     int exiting;                        /* final exit in progress */
     const void *prim_stack_bottom;      /* process stack, for ASan */
     size_t prim_stack_size;             /* its size, 0 until known */
+    void *prim_tsan_fiber;              /* the OS thread's TSan fiber */
     uint64_t rng;                       /* private PRNG state */
 } _st_vp_t;
 

@@ -6,7 +6,7 @@
  * after it (and first thing in a new thread).  ST_SAN_STACK_NEW/FREE
  * bracket a stack's life.  Under AddressSanitizer they announce fiber
  * switches; with valgrind's headers they register stacks; otherwise they
- * compile to nothing.
+ * compile to nothing.  Under ThreadSanitizer each stack is a fiber.
  */
 #ifndef ST_SANITIZER_H
 #define ST_SANITIZER_H
@@ -18,6 +18,14 @@
 #elif defined(__has_feature)
 #if __has_feature(address_sanitizer)
 #define ST_ASAN 1
+#endif
+#endif
+
+#if defined(__SANITIZE_THREAD__)
+#define ST_TSAN 1
+#elif defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+#define ST_TSAN 1
 #endif
 #endif
 
@@ -57,12 +65,33 @@ static inline void _st_san_end(_st_thread_t *me)
 }
 #define ST_SAN_SWITCH_BEGIN(from, to)   _st_san_begin((from), (to))
 #define ST_SAN_SWITCH_END(me)           _st_san_end(me)
+#elif defined(ST_TSAN)
+#include <sanitizer/tsan_interface.h>
+
+/* Each stack carries a TSan fiber; the primordial thread uses the OS
+ * thread's own, recorded at st_init. */
+static inline void _st_san_begin(_st_thread_t *from, _st_thread_t *to)
+{
+    (void)from;
+    __tsan_switch_to_fiber(to->stack ? to->stack->tsan_fiber
+                                     : VP->prim_tsan_fiber, 0);
+}
+#define ST_SAN_SWITCH_BEGIN(from, to)   _st_san_begin((from), (to))
+#define ST_SAN_SWITCH_END(me)           ((void)(me))
+#define ST_SAN_PRIMORDIAL() \
+    (VP->prim_tsan_fiber = __tsan_get_current_fiber())
 #else
 #define ST_SAN_SWITCH_BEGIN(from, to)   ((void)(from), (void)(to))
 #define ST_SAN_SWITCH_END(me)           ((void)(me))
 #endif
+#if !defined(ST_SAN_PRIMORDIAL)
+#define ST_SAN_PRIMORDIAL()             ((void)0)
+#endif
 
-#if defined(HAVE_VALGRIND_VALGRIND_H) && !defined(ST_ASAN)
+#if defined(ST_TSAN)
+#define ST_SAN_STACK_NEW(s)     ((s)->tsan_fiber = __tsan_create_fiber(0))
+#define ST_SAN_STACK_FREE(s)    __tsan_destroy_fiber((s)->tsan_fiber)
+#elif defined(HAVE_VALGRIND_VALGRIND_H) && !defined(ST_ASAN)
 #include <valgrind/valgrind.h>
 #define ST_SAN_STACK_NEW(s) \
     ((s)->valgrind_id = VALGRIND_STACK_REGISTER((s)->vaddr, \

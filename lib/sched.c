@@ -373,6 +373,11 @@ void _st_iterate_threads(void)
 
 /* ---- initialisation and teardown ------------------------------------------ */
 
+static void set_fdlimit(int v)
+{
+    __atomic_store_n(&fdlimit, v, __ATOMIC_RELAXED);
+}
+
 /* Raise the soft descriptor limit (never lower the hard one); record the
  * limit for st_getfdlimit. */
 static int adjust_fdlimit(const _st_eventsys_ops_t *ev, struct rlimit *saved)
@@ -394,7 +399,7 @@ static int adjust_fdlimit(const _st_eventsys_ops_t *ev, struct rlimit *saved)
             if (setrlimit(RLIMIT_NOFILE, &rl) < 0)
                 return -1;
         }
-        fdlimit = want > (rlim_t)INT_MAX ? INT_MAX : (int)want;
+        set_fdlimit(want > (rlim_t)INT_MAX ? INT_MAX : (int)want);
         return 0;
     }
     want = rl.rlim_max;
@@ -405,7 +410,7 @@ static int adjust_fdlimit(const _st_eventsys_ops_t *ev, struct rlimit *saved)
         if (setrlimit(RLIMIT_NOFILE, &rl) < 0)
             return -1;
     }
-    fdlimit = (int)want;
+    set_fdlimit((int)want);
     return 0;
 }
 
@@ -415,7 +420,7 @@ int st_init(void)
     const _st_eventsys_ops_t *chosen = vp->ev;
     struct sigaction sa, old_sa;
     struct rlimit old_rl;
-    int old_fdlimit = fdlimit;
+    int old_fdlimit = st_getfdlimit();
     _st_thread_t *idle = NULL, *prim = NULL;
     int err;
 
@@ -445,6 +450,7 @@ int st_init(void)
     vp->switch_in_cb = NULL;
     vp->switch_out_cb = NULL;
     vp->last_clock = st_utime();
+    ST_SAN_PRIMORDIAL();
 
     idle = thread_new(ST_DEFAULT_STACK_SIZE, idle_main);
     if (idle == NULL)
@@ -483,7 +489,7 @@ fail_backend:
 fail_rl:
     err = errno;
     setrlimit(RLIMIT_NOFILE, &old_rl);
-    fdlimit = old_fdlimit;
+    set_fdlimit(old_fdlimit);
     errno = err;
 fail_sig:
     err = errno;
@@ -496,7 +502,7 @@ fail_ev:
 
 int st_getfdlimit(void)
 {
-    return fdlimit;
+    return __atomic_load_n(&fdlimit, __ATOMIC_RELAXED);
 }
 
 void st_destroy(void)
