@@ -198,6 +198,7 @@ struct _st_netfd {
     void *private_data;                 /* st_netfd_setspecific value */
     void (*destructor)(void *);         /* and its destructor */
     struct _st_netfd *next;             /* free list */
+    struct _st_netfd *all_next;         /* every object ever allocated */
 };
 
 /* ---- the per-OS-thread scheduler -------------------------------------- */
@@ -224,6 +225,7 @@ typedef struct _st_vp {
     _st_clist_t stack_cache;            /* free stacks, most recent first */
     size_t stack_cache_len;             /* stacks in the cache */
     struct _st_netfd *netfd_free;       /* LIFO of free netfd objects */
+    struct _st_netfd *netfd_all;        /* all objects, for st_destroy */
     time_t cached_time;                 /* st_time cache, 0 = off */
     st_utime_t cached_time_stamp;       /* when it was read */
     int randomize_stacks;               /* st_randomize_stacks value */

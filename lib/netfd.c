@@ -37,6 +37,8 @@ st_netfd_t _st_netfd_new(int osfd, int how)
             errno = ENOMEM;
             return NULL;
         }
+        fd->all_next = vp->netfd_all;
+        vp->netfd_all = fd;
     }
     fd->osfd = osfd;
     fd->inuse = 1;
@@ -143,13 +145,15 @@ int st_netfd_serialize_accept(st_netfd_t fd)
     return 0;
 }
 
+/* st_destroy: every object goes, in use or not (descriptors stay open). */
 void _st_netfd_destroy_all(void)
 {
     _st_vp_t *vp = VP;
 
-    while (vp->netfd_free != NULL) {
-        st_netfd_t fd = vp->netfd_free;
-        vp->netfd_free = fd->next;
+    while (vp->netfd_all != NULL) {
+        st_netfd_t fd = vp->netfd_all;
+        vp->netfd_all = fd->all_next;
         free(fd);
     }
+    vp->netfd_free = NULL;
 }

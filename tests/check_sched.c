@@ -313,7 +313,7 @@ START_TEST(memory_per_sleeping_thread)
     double per;
     int i;
 
-#if defined(__SANITIZE_ADDRESS__)
+#if defined(ST_TEST_ASAN)
     return;                             /* shadow memory skews RSS */
 #endif
     ck_assert_int_eq(st_init(), 0);

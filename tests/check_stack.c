@@ -149,7 +149,7 @@ static Suite *stack_suite(void)
 
     tcase_set_timeout(tc, 120);
     tcase_add_test(tc, requested_size_usable);
-#if !defined(__SANITIZE_ADDRESS__)
+#if !defined(ST_TEST_ASAN)
     /* ASan owns SIGSEGV and reports overflows itself. */
     tcase_add_test(tc, guard_page_overflow_named);
     tcase_add_test(tc, overflow_detected_beyond_guard_budget);

@@ -288,6 +288,8 @@ START_TEST(interrupt_wakes_every_wait)
     st_thread_interrupt(forever);
     ck_assert_int_eq(st_thread_join(forever, NULL), 0);
     ck_assert_int_eq(st_mutex_unlock(m), 0);
+    ck_assert_int_eq(st_mutex_destroy(m), 0);
+    ck_assert_int_eq(st_cond_destroy(c), 0);
 }
 END_TEST
 
