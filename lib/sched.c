@@ -73,9 +73,13 @@ void _st_switch(void)
     next->state = ST_ST_RUNNING;
     vp->current = next;
     if (next != me) {
+        /* errno belongs to the thread: what others (the idle thread's
+         * event wait, above all) leave behind must not leak into it. */
+        int saved_errno = errno;
         ST_SAN_SWITCH_BEGIN(me, next);
         _st_md_switch(&me->ctx, &next->ctx);
         ST_SAN_SWITCH_END(me);
+        errno = saved_errno;
         vp = VP;
     }
     if (!(me->flags & ST_FL_IDLE) && vp->switch_in_cb)
