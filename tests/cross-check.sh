@@ -23,7 +23,9 @@
 # `dpkg --add-architecture ARCH && apt-get update && apt-get install
 # check:ARCH`).  See doc/PORTS.md.
 # Environment: MAKE_JOBS (default 2), ST_TEST_TIME_MULT (default 5),
-# ST_CROSS_BUILDDIR (default /tmp/st-cross-HOST), CONFIGURE_FLAGS (extra).
+# ST_CROSS_BUILDDIR (default /tmp/st-cross-HOST), CONFIGURE_FLAGS (extra
+# configure arguments, split at blanks; put CFLAGS in the environment),
+# ST_CROSS_STRICT=yes (count the known qemu failures), QEMU_CPU.
 # Exits non-zero on any failure; the last line reads
 #   cross-check HOST: N passed, M failed
 
@@ -44,13 +46,13 @@ jobs=${MAKE_JOBS:-2}
 # CPU name (as configure.host spells it), qemu program, Debian multiarch
 # directory (for the target's Check library).
 case $host in
-  aarch64*-linux*)      cpu=aarch64; qemu=qemu-aarch64 ;;
-  arm*-linux*eabihf)    cpu=arm;     qemu=qemu-arm ;;
-  i?86-linux*)          cpu=i386;    qemu=qemu-i386 ;;
-  riscv64*-linux*)      cpu=riscv64; qemu=qemu-riscv64 ;;
-  powerpc64le-linux*)   cpu=ppc64le; qemu=qemu-ppc64le ;;
-  s390x-linux*)         cpu=s390x;   qemu=qemu-s390x ;;
-  mips64el-linux*)      cpu=mips64;  qemu=qemu-mips64el ;;
+  aarch64*-linux*)      cpu=aarch64; qemu="qemu-aarch64" ;;
+  arm*-linux*eabihf)    cpu=arm;     qemu="qemu-arm" ;;
+  i?86-linux*)          cpu=i386;    qemu="qemu-i386" ;;
+  riscv64*-linux*)      cpu=riscv64; qemu="qemu-riscv64" ;;
+  powerpc64le-linux*)   cpu=ppc64le; qemu="qemu-ppc64le" ;;
+  s390x-linux*)         cpu=s390x;   qemu="qemu-s390x" ;;
+  mips64el-linux*)      cpu=mips64;  qemu="qemu-mips64el" ;;
   *) echo "cross-check: unknown host '$host'" >&2; exit 2 ;;
 esac
 case $host in
@@ -60,7 +62,12 @@ esac
 
 passed=0
 failed=0
+known=0
 finish() {
+    if [ "$known" -gt 0 ]; then
+        echo "cross-check: $known known qemu-user failure(s) not counted" \
+             "(ST_CROSS_STRICT=yes counts them)"
+    fi
     echo "cross-check $host: $passed passed, $failed failed"
     if [ "$failed" -eq 0 ] && [ "$passed" -gt 0 ]; then exit 0; fi
     exit 1
@@ -122,7 +129,7 @@ echo "cross-check: configuring for $host in $builddir"
 # shellcheck disable=SC2086
 PKG_CONFIG=pkg-config \
 PKG_CONFIG_LIBDIR=/usr/lib/$multiarch/pkgconfig:/usr/share/pkgconfig \
-PKG_CONFIG_PATH= \
+PKG_CONFIG_PATH="" \
     "$srcdir/configure" --host="$host" --disable-shared \
         $preset_asm ${CONFIGURE_FLAGS:-} >configure.out 2>&1 || {
     cat configure.out; die "configure failed"
@@ -136,10 +143,27 @@ echo "cross-check: building"
 make -j"$jobs" >make.out 2>&1 || { tail -40 make.out; die "make failed"; }
 
 # --- the Check suites -----------------------------------------------------
+# Check failures that qemu-user 7.2 itself causes, as extended regular
+# expressions over Check's failure lines; each was reproduced without
+# libst's context switch in the picture:
+#  - memory_per_sleeping_thread's RSS bound: the guest's VmRSS includes
+#    qemu's own per-mapping bookkeeping (the x86-64 build of the same test
+#    also reads 4.80 KiB per thread under qemu-x86_64, and passes natively);
+#    a thread-creation failure in that test still counts;
+#  - on MIPS, getsockopt(SO_ERROR) returns the host's errno number
+#    unconverted (111 for ECONNREFUSED, which is 146 on MIPS).
+known_qemu='memory_per_sleeping_thread:.*KiB per sleeping thread'
+if [ "$cpu" = mips64 ]; then
+    known_qemu="$known_qemu|connect_errors:.*== 111, 146 == 146"
+fi
 if [ "$have_check" = yes ]; then
     echo "cross-check: make check under $qemu (Check suites)"
     # Only the Check programs: other TESTS are host scripts.
-    suites=$(cd "$srcdir" && ls tests/check_*.c | sed 's/\.c$//' | tr '\n' ' ')
+    suites=
+    for f in "$srcdir"/tests/check_*.c; do
+        f=${f##*/}
+        suites="$suites tests/${f%.c}"
+    done
     make -j"$jobs" check TESTS="$suites" LOG_COMPILER="$qemu" \
         LDFLAGS=-all-static >check.out 2>&1
     rc=$?
@@ -158,12 +182,19 @@ if [ "$have_check" = yes ]; then
         f=$(echo "$line" | sed 's/.*Failures: \([0-9]*\).*/\1/')
         e=$(echo "$line" | sed 's/.*Errors: \([0-9]*\).*/\1/')
         passed=$((passed + c - f - e))
-        failed=$((failed + f + e))
+        # Failures the emulator causes (see known_qemu above) are listed
+        # but not counted, unless ST_CROSS_STRICT=yes.
+        k=0
+        if [ -n "$known_qemu" ] && [ "${ST_CROSS_STRICT:-no}" != yes ]; then
+            k=$(grep -E ':[EF]:' "$log" | grep -cE "$known_qemu")
+        fi
+        failed=$((failed + f + e - k))
+        known=$((known + k))
         if [ $((f + e)) -ne 0 ]; then
             grep -E ':[EF]:' "$log" | head -20
         fi
     done
-    if [ "$rc" -ne 0 ] && [ "$failed" -eq 0 ]; then
+    if [ "$rc" -ne 0 ] && [ "$failed" -eq 0 ] && [ "$known" -eq 0 ]; then
         tail -30 check.out
         echo "cross-check: make check failed"
         failed=$((failed + 1))
