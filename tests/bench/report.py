@@ -191,6 +191,8 @@ if "http" in data:
                 ratios = [("nginx", "http", f"nginx-{scen}", "cpu_us", 0.9, False),
                           ("ST1.9 poll", "http", f"st19-poll-{scen}", "cpu_us", 1.0, True)]
                 target = "≤0.9x nginx, <1x ST1.9"
+            elif scen == "base":
+                pass
             elif s == "st-epoll":
                 ratios.append(("no idle", "http", "st-epoll-base", "cpu_us", 1.05, False))
                 target = "≤1.05x no idle"

@@ -90,10 +90,8 @@ for c in $CTXS; do
   if [ ! -f "$b/Makefile" ]; then
     log "configuring libst ($c) in $b"
     mkdir -p "$b"
-    # st_cv_ctx_asm=yes: the asm probe in m4/st_context.m4 fails at -O2
-    # (main lands in .text.startup); the x86-64 port itself is fine.
     (cd "$b" && "$SRC/configure" --with-context=$c --disable-shared --enable-static \
-        st_cv_ctx_asm=yes CFLAGS="$CFLAGS_B" >cfg.log 2>&1) || die "configure ($c) failed: $b/cfg.log"
+        CFLAGS="$CFLAGS_B" >cfg.log 2>&1) || die "configure ($c) failed: $b/cfg.log"
   fi
   (cd "$b" && make -j2 lib/libst.la >make.log 2>&1) || die "make ($c) failed: $b/make.log"
 done
@@ -289,7 +287,7 @@ if want http; then
       wrk_run $s 100 $HTTP_SECS base $r
       taskset -c $LOAD_CPU "$BIN/idle_conns" "${SPORT[$s]}" 5000 >"$OUT/idle-$s.txt" 2>&1 &
       ipid=$!
-      for ((i = 0; i < 100; i++)); do
+      for ((i = 0; i < 300; i++)); do
         grep -q '^ready' "$OUT/idle-$s.txt" && break; sleep 0.1
       done
       grep -q '^ready 5000' "$OUT/idle-$s.txt" || log "idle helper for $s: $(cat "$OUT/idle-$s.txt")"
