@@ -177,6 +177,33 @@ extern ST_API int st_recvmmsg(st_netfd_t fd, struct mmsghdr *msgvec,
 extern ST_API int st_thread_setname(st_thread_t thread, const char *name);
 extern ST_API const char *st_thread_getname(st_thread_t thread);
 
+/* Thread states reported by st_thread_stats(). */
+#define ST_STATE_RUNNING    0   /* the calling thread */
+#define ST_STATE_RUNNABLE   1   /* ready, waiting for its turn */
+#define ST_STATE_IO_WAIT    2   /* in st_poll or a blocking I/O call */
+#define ST_STATE_LOCK_WAIT  3   /* waiting for a mutex */
+#define ST_STATE_COND_WAIT  4   /* waiting on a condition (or a join) */
+#define ST_STATE_SLEEPING   5   /* st_usleep with a timeout */
+#define ST_STATE_SUSPENDED  6   /* st_usleep(ST_UTIME_NO_TIMEOUT) */
+#define ST_STATE_ZOMBIE     7   /* exited, waiting to be joined */
+
+/* st_thread_info_t.flags bits. */
+#define ST_INFO_JOINABLE    0x1
+#define ST_INFO_PRIMORDIAL  0x2
+#define ST_INFO_INTERRUPTED 0x4 /* an interrupt is pending */
+
+typedef struct st_thread_info {
+    st_thread_t thread;         /* the handle */
+    int state;                  /* ST_STATE_* */
+    int flags;                  /* ST_INFO_* */
+    const char *name;           /* st_thread_setname name, or "" */
+    size_t stack_size;          /* usable stack bytes; 0 for primordial */
+    st_utime_t wakeup;          /* timer deadline or ST_UTIME_NO_TIMEOUT */
+} st_thread_info_t;
+
+extern ST_API int st_thread_stats(st_thread_info_t *info, int max);
+extern ST_API const char *st_thread_state_name(int state);
+
 /* Debugging hooks, present in every build. */
 extern ST_API void _st_show_thread_stack(st_thread_t thread,
                                          const char *messg);

@@ -359,10 +359,6 @@ void _st_show_thread_stack(st_thread_t t, const char *messg)
  * set); otherwise a no-op. */
 void _st_iterate_threads(void)
 {
-    static const char *const names[] = {
-        "running", "runnable", "io-wait", "lock-wait", "cond-wait",
-        "sleeping", "suspended", "zombie", "dead"
-    };
     _st_vp_t *vp = VP;
     _st_clist_t *q;
 
@@ -371,7 +367,8 @@ void _st_iterate_threads(void)
     for (q = vp->all_q.next; q != &vp->all_q; q = q->next) {
         _st_thread_t *t = ST_CONTAINER(q, _st_thread_t, all_links);
         fprintf(stderr, "st thread %p %-9s %s\n", (void *)t,
-                names[t->state], t->name);
+                t->state == ST_ST_DEAD ? "dead" :
+                st_thread_state_name(t->state), t->name);
     }
 }
 

@@ -48,6 +48,14 @@
  * deep: an overflow lands there (costing no memory until it happens) and
  * is caught at the next switch before it reaches a neighbour. */
 #define RED_ZONE_PAGES      4
+/* The setjmp method bootstraps a context with a signal delivered on the
+ * new stack; the kernel's signal frame stays at its top for good, so the
+ * stack is made that much larger to keep the requested size usable. */
+#if defined(ST_MD_SETJMP)
+#define MD_STACK_OVERHEAD   (16 * 1024)
+#else
+#define MD_STACK_OVERHEAD   0
+#endif
 
 /* Guard pages in use by all schedulers of the process. */
 static long guards_used;
@@ -128,7 +136,7 @@ _st_stack_t *_st_stack_new(size_t size)
     _st_stack_t *s, *best = NULL;
     char *vaddr;
 
-    size = ALIGN_UP(size, page);
+    size = ALIGN_UP(size + MD_STACK_OVERHEAD, page);
     /* Best fit from the cache, but never more than twice the request. */
     for (q = vp->stack_cache.next; q != &vp->stack_cache; q = q->next) {
         s = ST_CONTAINER(q, _st_stack_t, links);

@@ -596,6 +596,72 @@ START_TEST(thread_names)
 }
 END_TEST
 
+static void *stats_sleeper(void *arg)
+{
+    st_usleep((st_utime_t)(long)arg);
+    return NULL;
+}
+
+START_TEST(thread_stats_lists_live_threads)
+{
+    st_thread_info_t info[8];
+    st_thread_t a, b, z;
+    st_cond_t c;
+    int n, i, seen = 0;
+
+    ck_assert_int_eq(st_thread_stats(NULL, 0), 0);       /* before init */
+    ck_assert_int_eq(st_init(), 0);
+    ck_assert_int_eq(st_thread_stats(NULL, 0), 1);       /* primordial */
+    a = st_thread_create(stats_sleeper, (void *)5000000L, 1, 0);
+    b = st_thread_create(stats_sleeper, (void *)(long)ST_UTIME_NO_TIMEOUT,
+                         0, 65536);
+    z = st_thread_create(ret_arg, NULL, 1, 0);
+    st_thread_setname(a, "sleeper");
+    st_usleep(0);                       /* a, b asleep; z a zombie */
+    c = st_cond_new();
+    n = st_thread_stats(info, 8);
+    ck_assert_int_eq(n, 4);
+    for (i = 0; i < n; i++) {
+        if (info[i].thread == st_thread_self()) {
+            ck_assert_int_eq(info[i].state, ST_STATE_RUNNING);
+            ck_assert(info[i].flags & ST_INFO_PRIMORDIAL);
+            ck_assert_int_eq((int)info[i].stack_size, 0);
+            seen |= 1;
+        } else if (info[i].thread == a) {
+            ck_assert_int_eq(info[i].state, ST_STATE_SLEEPING);
+            ck_assert_str_eq(info[i].name, "sleeper");
+            ck_assert(info[i].flags & ST_INFO_JOINABLE);
+            ck_assert(info[i].wakeup != ST_UTIME_NO_TIMEOUT);
+            ck_assert(info[i].stack_size >= 128 * 1024);
+            seen |= 2;
+        } else if (info[i].thread == b) {
+            ck_assert_int_eq(info[i].state, ST_STATE_SUSPENDED);
+            ck_assert(!(info[i].flags & ST_INFO_JOINABLE));
+            ck_assert(info[i].wakeup == ST_UTIME_NO_TIMEOUT);
+            ck_assert(info[i].stack_size >= 65536);
+            seen |= 4;
+        } else if (info[i].thread == z) {
+            ck_assert_int_eq(info[i].state, ST_STATE_ZOMBIE);
+            seen |= 8;
+        }
+    }
+    ck_assert_int_eq(seen, 15);
+    /* A short buffer still gets the full count. */
+    ck_assert_int_eq(st_thread_stats(info, 2), 4);
+    ck_assert_int_eq(st_thread_stats(info, -1), -1);
+    ck_assert_int_eq(errno, EINVAL);
+    ck_assert_str_eq(st_thread_state_name(ST_STATE_IO_WAIT), "io-wait");
+    ck_assert_str_eq(st_thread_state_name(42), "unknown");
+    st_thread_interrupt(b);
+    st_thread_interrupt(a);
+    ck_assert_int_eq(st_thread_join(z, NULL), 0);
+    ck_assert_int_eq(st_thread_join(a, NULL), 0);
+    st_usleep(0);
+    ck_assert_int_eq(st_thread_stats(NULL, 0), 1);
+    st_cond_destroy(c);
+}
+END_TEST
+
 static Suite *thread_suite(void)
 {
     Suite *s = suite_create("thread");
@@ -622,6 +688,7 @@ static Suite *thread_suite(void)
     tcase_add_test(tc, switch_callbacks_sequence);
     tcase_add_test(tc, switch_callbacks_trace_id);
     tcase_add_test(tc, thread_names);
+    tcase_add_test(tc, thread_stats_lists_live_threads);
     suite_add_tcase(s, tc);
     return s;
 }
