@@ -215,6 +215,7 @@ typedef struct _st_vp {
     size_t heap_len;                    /* threads in the heap */
     size_t heap_cap;                    /* allocated slots */
     st_utime_t last_clock;              /* last clock reading */
+    int clock_stale;                    /* a clock check was skipped */
     int active_count;                   /* threads keeping us alive */
     int nthreads;                       /* live threads (introspection) */
     st_switch_cb_t switch_in_cb;        /* run after switching in */
@@ -257,7 +258,7 @@ void _st_timer_reset(void) ST_HIDDEN;
 _st_stack_t *_st_stack_new(size_t size) ST_HIDDEN;
 void _st_stack_free(_st_stack_t *s) ST_HIDDEN;
 void _st_stack_cache_trim(size_t keep) ST_HIDDEN;
-void _st_stack_check(_st_thread_t *t) ST_HIDDEN;
+void _st_stack_overflow(_st_thread_t *t) ST_HIDDEN __attribute__((noreturn));
 void _st_stack_overflow_report(_st_thread_t *t) ST_HIDDEN;
 int _st_stack_in_guard(const _st_thread_t *t, const void *addr) ST_HIDDEN;
 
@@ -278,6 +279,23 @@ unsigned long _st_fork_generation(void) ST_HIDDEN;
 /* io.c: make a poll request's thread runnable (called by dispatch after
  * revents are written and the request is unregistered). */
 void _st_pollq_wake(_st_pollq_t *pq) ST_HIDDEN;
+
+/* Called as t switches out, on t's stack: the stack pointer must be
+ * inside the stack and, without a guard page, the never-written word
+ * below it must still be zero. */
+static inline void _st_stack_check(_st_thread_t *t)
+{
+    _st_stack_t *s = t->stack;
+    char here;
+
+    if (s == NULL)
+        return;
+    if (_st_unlikely(&here < s->bottom))
+        _st_stack_overflow(t);
+    if (!s->guarded &&
+        _st_unlikely(((volatile uint64_t *)(void *)s->bottom)[-1] != 0))
+        _st_stack_overflow(t);
+}
 
 /* Saturating deadline: last_clock + timeout never wraps. */
 static inline st_utime_t _st_deadline(st_utime_t base, st_utime_t timeout)

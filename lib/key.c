@@ -78,6 +78,9 @@ void _st_key_run_destructors(_st_thread_t *t)
 {
     int pass, k, again = 1;
 
+    if (__atomic_load_n(&key_count, __ATOMIC_RELAXED) == 0)
+        return;
+
     for (pass = 0; pass < DESTRUCTOR_PASSES && again; pass++) {
         int n = __atomic_load_n(&key_count, __ATOMIC_ACQUIRE);
         again = 0;

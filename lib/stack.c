@@ -43,7 +43,7 @@
 #define ALIGN_UP(x, a)      (((x) + (a) - 1) & ~((size_t)(a) - 1))
 #define TCB_ROTATIONS       8
 #define TCB_STEP            64
-#define STACK_CACHE_MAX     64
+#define STACK_CACHE_MAX     256
 /* Unguarded stacks get a never-written zone below them this many pages
  * deep: an overflow lands there (costing no memory until it happens) and
  * is caught at the next switch before it reaches a neighbour. */
@@ -141,8 +141,11 @@ _st_stack_t *_st_stack_new(size_t size)
     for (q = vp->stack_cache.next; q != &vp->stack_cache; q = q->next) {
         s = ST_CONTAINER(q, _st_stack_t, links);
         if (s->size >= size && s->size <= 2 * size &&
-            (best == NULL || s->size < best->size))
+            (best == NULL || s->size < best->size)) {
             best = s;
+            if (s->size == size)
+                break;                  /* exact: the usual case */
+        }
     }
     if (best != NULL) {
         _st_clist_remove(&best->links);
@@ -262,7 +265,7 @@ void _st_stack_overflow_report(_st_thread_t *t)
     (void)!write(2, msg, n);
 }
 
-static void overflow(_st_thread_t *t)
+void _st_stack_overflow(_st_thread_t *t)
 {
     _st_stack_overflow_report(t);
     abort();
@@ -277,20 +280,6 @@ int _st_stack_in_guard(const _st_thread_t *t, const void *addr)
            (const char *)addr < s->bottom;
 }
 
-/* Called as t switches out, running on t's stack. */
-void _st_stack_check(_st_thread_t *t)
-{
-    _st_stack_t *s = t->stack;
-    char here;
-
-    if (s == NULL)
-        return;
-    if (_st_unlikely(&here < s->bottom))
-        overflow(t);
-    if (!s->guarded &&
-        _st_unlikely(((volatile uint64_t *)(void *)s->bottom)[-1] != 0))
-        overflow(t);
-}
 
 int st_randomize_stacks(int on)
 {

@@ -47,7 +47,14 @@ st_utime_t st_utime(void)
 
 st_utime_t st_utime_last_clock(void)
 {
-    return VP->last_clock;
+    _st_vp_t *vp = VP;
+
+    /* A yield with no timers skipped its clock read; take it now. */
+    if (vp->clock_stale) {
+        vp->clock_stale = 0;
+        vp->last_clock = st_utime();
+    }
+    return vp->last_clock;
 }
 
 int st_timecache_set(int on)
@@ -180,6 +187,7 @@ void _st_check_clock(void)
     st_utime_t now = st_utime();
 
     vp->last_clock = now;
+    vp->clock_stale = 0;
     if (vp->cached_time && now - vp->cached_time_stamp > 999000) {
         vp->cached_time = time(NULL);
         vp->cached_time_stamp = now;
