@@ -74,13 +74,9 @@ void _st_switch(void)
     next->state = ST_ST_RUNNING;
     vp->current = next;
     if (_st_likely(next != me)) {
-        /* errno belongs to the thread: what others (the idle thread's
-         * event wait, above all) leave behind must not leak into it. */
-        int saved_errno = errno;
         ST_SAN_SWITCH_BEGIN(me, next);
         _st_md_switch(&me->ctx, &next->ctx);
         ST_SAN_SWITCH_END(me);
-        errno = saved_errno;
         vp = VP;
     }
     if (!idle && vp->switch_in_cb)
@@ -109,8 +105,15 @@ static void idle_main(void)
             }
             exit(0);
         }
-        vp->ev->dispatch();
-        _st_check_clock();
+        {
+            /* The event wait must not leave its errno (EINTR, ENOSYS from
+             * a probe...) to the thread that resumes: st_poll promises an
+             * untouched errno on timeout. */
+            int saved_errno = errno;
+            vp->ev->dispatch();
+            _st_check_clock();
+            errno = saved_errno;
+        }
         _st_switch();
     }
 }

@@ -43,7 +43,9 @@
 #define ALIGN_UP(x, a)      (((x) + (a) - 1) & ~((size_t)(a) - 1))
 #define TCB_ROTATIONS       8
 #define TCB_STEP            64
-#define STACK_CACHE_MAX     256
+/* Enough to absorb a burst of about a thousand short-lived threads
+ * without remapping; each cached stack keeps its touched top page(s). */
+#define STACK_CACHE_MAX     1024
 /* Unguarded stacks get a never-written zone below them this many pages
  * deep: an overflow lands there (costing no memory until it happens) and
  * is caught at the next switch before it reaches a neighbour. */

@@ -97,7 +97,9 @@ for c in $CTXS; do
 done
 BIN=$OUT/bin
 cc_st() {  # name source ctx
-  gcc $CFLAGS_B -I"$SRC/include" -o "$BIN/$1" "$2" "$OUT/build-$3/lib/.libs/libst.a"
+  # The system libraries libst needs (e.g. -luring), as st.pc lists them.
+  gcc $CFLAGS_B -I"$SRC/include" -o "$BIN/$1" "$2" "$OUT/build-$3/lib/.libs/libst.a" \
+      $(sed -n 's/^Libs.private: *//p' "$OUT/build-$3/st.pc")
 }
 cc19() {  # ST 1.9's md.o has no .note.GNU-stack: quiet the linker about it
   gcc $CFLAGS_B -DBENCH_ST19 -I"$ST19/include" -o "$BIN/$1" "$2" "$ST19/lib/libst.a" \
