@@ -124,12 +124,40 @@ int st_netfd_poll(st_netfd_t fd, int how, st_utime_t timeout)
 }
 
 /*
+ * io_uring: a call that would block is performed by the backend as a
+ * kernel operation (its completion carries the result, so no retry).
+ * Returns 1 with *res set (-1: failed with errno) when it was done that
+ * way, 0 when the caller must wait with a poll and retry as usual.
+ */
+#if defined(ST_HAVE_IO_URING_BACKEND)
+static int uring_io(const _st_io_req_t *req, st_utime_t timeout, ssize_t *res)
+{
+    long r;
+
+    if (VP->ev != &_st_eventsys_io_uring)
+        return 0;
+    r = _st_uring_io(req, timeout);
+    if (r == -2)
+        return 0;
+    *res = (ssize_t)r;
+    return 1;
+}
+#define URING_REQ(var, ...) _st_io_req_t var = { __VA_ARGS__ }
+#define URING_IO(req, timeout, res) uring_io((req), (timeout), (res))
+#else
+#define URING_REQ(var, ...) const void *var = NULL
+#define URING_IO(req, timeout, res) ((void)(req), (void)(res), 0)
+#endif
+
+/*
  * The common pattern: try the non-blocking call; retry on EINTR; on
  * EAGAIN wait for the direction with a fresh timeout and retry; any other
- * error is returned.  CALL is re-evaluated each time.
+ * error is returned.  CALL is re-evaluated each time.  REQ (or NULL)
+ * describes the call for the io_uring backend.
  */
-#define IO_LOOP(res, fd, dir, timeout, CALL)                              \
+#define IO_LOOP_REQ(res, fd, dir, timeout, CALL, REQ)                     \
     for (;;) {                                                            \
+        ssize_t uring_res_;                                               \
         (res) = (CALL);                                                   \
         if ((res) >= 0)                                                   \
             break;                                                        \
@@ -137,9 +165,17 @@ int st_netfd_poll(st_netfd_t fd, int how, st_utime_t timeout)
             continue;                                                     \
         if (!WOULDBLOCK(errno))                                           \
             return -1;                                                    \
+        if ((REQ) != NULL && URING_IO((REQ), (timeout), &uring_res_)) {   \
+            if (uring_res_ < 0)                                           \
+                return -1;                                                \
+            (res) = uring_res_;                                           \
+            break;                                                        \
+        }                                                                 \
         if (st_netfd_poll((fd), (dir), (timeout)) < 0)                    \
             return -1;                                                    \
     }
+#define IO_LOOP(res, fd, dir, timeout, CALL)                              \
+    IO_LOOP_REQ(res, fd, dir, timeout, CALL, (const void *)NULL)
 
 #define CHECK_FD(fd, ret)                                                 \
     do {                                                                  \
@@ -168,6 +204,11 @@ st_netfd_t st_accept(st_netfd_t fd, struct sockaddr *addr, int *addrlen,
         lenp = &len;
     }
     for (;;) {
+#if defined(ST_HAVE_IO_URING_BACKEND) && defined(SOCK_NONBLOCK)
+        ssize_t ures;
+        URING_REQ(req, .kind = ST_IO_ACCEPT, .osfd = fd->osfd,
+                  .flags = SOCK_NONBLOCK, .addr = addr, .addrlen = lenp);
+#endif
 #if defined(HAVE_ACCEPT4) && defined(SOCK_NONBLOCK)
         osfd = accept4(fd->osfd, addr, lenp, SOCK_NONBLOCK);
 #else
@@ -179,6 +220,17 @@ st_netfd_t st_accept(st_netfd_t fd, struct sockaddr *addr, int *addrlen,
             continue;
         if (!WOULDBLOCK(errno))
             return NULL;
+#if defined(ST_HAVE_IO_URING_BACKEND) && defined(SOCK_NONBLOCK)
+        if (URING_IO(&req, timeout, &ures)) {
+            if (ures >= 0) {
+                osfd = (int)ures;
+                break;
+            }
+            if (errno == ECONNABORTED)
+                continue;
+            return NULL;
+        }
+#endif
         if (st_netfd_poll(fd, POLLIN, timeout) < 0)
             return NULL;
     }
@@ -240,7 +292,12 @@ ssize_t st_read(st_netfd_t fd, void *buf, size_t nbyte, st_utime_t timeout)
     ssize_t n;
 
     CHECK_FD(fd, -1);
-    IO_LOOP(n, fd, POLLIN, timeout, read(fd->osfd, buf, nbyte));
+    {
+        URING_REQ(req, .kind = ST_IO_RECV, .osfd = fd->osfd, .buf = buf,
+                  .len = nbyte);
+        IO_LOOP_REQ(n, fd, POLLIN, timeout, read(fd->osfd, buf, nbyte),
+                    &req);
+    }
     return n;
 }
 
@@ -250,7 +307,16 @@ ssize_t st_readv(st_netfd_t fd, const struct iovec *iov, int iov_size,
     ssize_t n;
 
     CHECK_FD(fd, -1);
-    IO_LOOP(n, fd, POLLIN, timeout, readv(fd->osfd, iov, iov_size));
+    {
+        struct msghdr msg;
+        URING_REQ(req, .kind = ST_IO_RECVMSG, .osfd = fd->osfd,
+                  .msg = &msg);
+        memset(&msg, 0, sizeof msg);
+        msg.msg_iov = (struct iovec *)(uintptr_t)iov;
+        msg.msg_iovlen = iov_size > 0 ? (size_t)iov_size : 0;
+        IO_LOOP_REQ(n, fd, POLLIN, timeout, readv(fd->osfd, iov, iov_size),
+                    &req);
+    }
     return n;
 }
 
@@ -303,6 +369,29 @@ int st_readv_resid(st_netfd_t fd, struct iovec **iov, int *iov_size,
                 continue;
             if (!WOULDBLOCK(errno))
                 return -1;
+#if defined(ST_HAVE_IO_URING_BACKEND)
+            {
+                struct msghdr msg;
+                URING_REQ(req, .kind = ST_IO_RECV, .osfd = fd->osfd,
+                          .buf = (*iov)->iov_base, .len = (*iov)->iov_len);
+                if (*iov_size > 1) {
+                    memset(&msg, 0, sizeof msg);
+                    msg.msg_iov = *iov;
+                    msg.msg_iovlen = (size_t)*iov_size;
+                    req.kind = ST_IO_RECVMSG;
+                    req.msg = &msg;
+                }
+                if (URING_IO(&req, timeout, &n)) {
+                    if (n < 0)
+                        return -1;
+                    if (n == 0)
+                        break;          /* EOF */
+                    consume(iov, iov_size, (size_t)n);
+                    if (*iov_size == 0)
+                        break;
+                }
+            }
+#endif
         } else {
             if (n == 0)
                 break;                  /* EOF */
@@ -366,6 +455,28 @@ int st_writev_resid(st_netfd_t fd, struct iovec **iov, int *iov_size,
                 continue;
             if (!WOULDBLOCK(errno))
                 return -1;
+#if defined(ST_HAVE_IO_URING_BACKEND)
+            {
+                struct msghdr msg;
+                URING_REQ(req, .kind = ST_IO_SEND, .osfd = fd->osfd,
+                          .buf = (*iov)->iov_base, .len = (*iov)->iov_len);
+                if (*iov_size > 1) {
+                    memset(&msg, 0, sizeof msg);
+                    msg.msg_iov = *iov;
+                    msg.msg_iovlen = (size_t)*iov_size;
+                    req.kind = ST_IO_SENDMSG;
+                    req.msg = &msg;
+                    req.flags = MSG_NOSIGNAL;
+                }
+                if (URING_IO(&req, timeout, &n)) {
+                    if (n < 0)
+                        return -1;
+                    consume(iov, iov_size, (size_t)n);
+                    if (*iov_size == 0)
+                        break;
+                }
+            }
+#endif
         } else {
             consume(iov, iov_size, (size_t)n);
             if (*iov_size == 0)

@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: MIT
-# serial 2
+# serial 3
 #
 # ST_EVENTSYS_PROBES
 # Decide which event systems to compile: select always; poll, epoll and
@@ -15,7 +15,7 @@ AC_DEFUN([ST_EVENTSYS_PROBES], [
     [], [enable_epoll=auto])
   AC_ARG_ENABLE([io-uring],
     [AS_HELP_STRING([--disable-io-uring], [do not build the io_uring event system])],
-    [], [enable_io_uring=no])
+    [], [enable_io_uring=auto])
   AC_ARG_ENABLE([kqueue],
     [AS_HELP_STRING([--disable-kqueue], [do not build the kqueue event system])],
     [], [enable_kqueue=auto])

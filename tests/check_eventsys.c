@@ -45,7 +45,8 @@ END_TEST
 
 START_TEST(eventsys_poll_and_names)
 {
-    static const char *const names[] = { "", "select", "poll", "epoll" };
+    static const char *const names[] = { "", "select", "poll", "epoll",
+                                          "io_uring" };
     int v = st_test_backends[_i];
 
     ck_assert_int_eq(st_set_eventsys(v), 0);

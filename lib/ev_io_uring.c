@@ -1,0 +1,798 @@
+/* SPDX-License-Identifier: MIT */
+/* ev_io_uring.c - the io_uring event system (Linux, liburing). */
+/*
+ * Two kinds of kernel requests share one ring per scheduler:
+ *
+ * Polls.  Waiters are indexed by descriptor like ev_epoll.c.  A
+ * descriptor with waiters has at most one one-shot IORING_OP_POLL_ADD
+ * armed, for the union of the wanted directions.  pollset_add/del only
+ * count and mark the descriptor dirty; the next dispatch brings the
+ * kernel in line (POLL_REMOVE the old poll if it no longer fits, POLL_ADD
+ * a new one), so the SQEs of every thread are submitted together with
+ * the wait in one io_uring_enter.  Each armed poll carries a generation
+ * number in its user_data; a CQE whose generation is not the armed one
+ * (a poll that was removed, or its removal's echo) is ignored.
+ *
+ * Operations.  When a read, recvmsg, accept or write of a netfd would
+ * block, io.c calls _st_uring_io: the call itself is queued as an SQE
+ * (user_data points at a record on the caller's stack) and the thread
+ * sleeps until its CQE, which carries the result, so no retry system
+ * call is needed.  On timeout or interrupt the operation is cancelled
+ * with IORING_OP_ASYNC_CANCEL and the thread waits for the operation's
+ * own CQE before returning (the kernel may be writing into the caller's
+ * buffer until then); if the operation completed anyway its result is
+ * returned, so no data is ever lost.  A completed operation also wakes
+ * the poll waiters of its descriptor and direction (epoll would have
+ * reported the readiness to them too, before anyone read the data).
+ *
+ * After fork the ring's memory is shared with the parent: the child
+ * drops its mapping without touching it, makes a new ring, re-arms the
+ * polls of every waiting descriptor and re-submits pending operations.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <liburing.h>
+
+#include "common.h"
+
+/* valgrind cannot see the kernel write into buffers for io_uring
+ * operations: tell memcheck what a completed receive filled in. */
+#if defined(HAVE_VALGRIND_VALGRIND_H) && \
+    defined(__has_include)
+#if __has_include(<valgrind/memcheck.h>)
+#include <valgrind/memcheck.h>
+#define UR_DEFINED(p, n) VALGRIND_MAKE_MEM_DEFINED((p), (n))
+#endif
+#endif
+#if !defined(UR_DEFINED)
+#define UR_DEFINED(p, n) ((void)(p), (void)(n))
+#endif
+
+#define UR_DIRS         (POLLIN | POLLOUT | POLLPRI)
+#define UR_SQ_ENTRIES   256
+#define UR_CQ_ENTRIES   4096
+
+/* user_data: low two bits say what the CQE belongs to. */
+#define TAG_NONE        0ULL            /* removals and cancels: ignored */
+#define TAG_POLL        1ULL            /* gen << 34 | fd << 2 | 1 */
+#define TAG_OP          2ULL            /* (ur_op_t *) | 2 */
+#define TAG_MASK        3ULL
+#define GEN_MASK        0x3fffffffu
+
+typedef struct ur_fd {
+    int rd, wr, ex;                     /* poll waiters per direction */
+    int nops;                           /* pending operations */
+    int refs;                           /* netfds wrapping the descriptor */
+    unsigned int armed;                 /* mask of the armed poll, 0 = none */
+    unsigned int gen;                   /* generation of the armed poll */
+    short revents;                      /* scratch: fired bits (POLL*) */
+    char dirty;                         /* on the dirty list */
+    char nosock;                        /* socket operations fail: use polls */
+    _st_pollnode_t *waiters;            /* NULL-terminated node list */
+} ur_fd_t;
+
+typedef struct ur_op {
+    _st_clist_t links;                  /* E->ops while pending */
+    const _st_io_req_t *req;            /* what to do */
+    _st_thread_t *thread;               /* who waits */
+    unsigned long long seq;             /* registration order */
+    int res;                            /* CQE result once done */
+    int done;                           /* CQE seen */
+    int cancelling;                     /* cancel queued */
+} ur_op_t;
+
+typedef struct ur_ready {
+    unsigned long long seq;             /* registration order */
+    _st_pollq_t *pq;                    /* a poll request, or */
+    ur_op_t *op;                        /* an operation */
+} ur_ready_t;
+
+struct ur_state {
+    struct io_uring ring;               /* the ring */
+    unsigned long fork_gen;             /* _st_fork_generation at creation */
+    ur_fd_t *tab;                       /* indexed by descriptor */
+    int tabsize;                        /* entries in tab */
+    int *dirty;                         /* descriptors to reconcile */
+    int ndirty;                         /* entries used */
+    int *fired;                         /* scratch: descriptors fired */
+    ur_ready_t *ready;                  /* scratch: requests to wake */
+    int readycap;                       /* its entries */
+    _st_clist_t ops;                    /* pending operations */
+};
+
+static __thread struct ur_state *E __attribute__((tls_model("initial-exec")));
+
+static const int needed_ops[] = {
+    IORING_OP_POLL_ADD, IORING_OP_POLL_REMOVE, IORING_OP_ASYNC_CANCEL,
+    IORING_OP_RECV, IORING_OP_RECVMSG, IORING_OP_ACCEPT, IORING_OP_SEND,
+    IORING_OP_SENDMSG
+};
+
+static int ring_setup(struct io_uring *ring, unsigned int entries,
+                      unsigned int cq)
+{
+    struct io_uring_params p;
+    static const unsigned int tries[] = {
+#if defined(IORING_SETUP_DEFER_TASKRUN)
+        IORING_SETUP_SUBMIT_ALL | IORING_SETUP_SINGLE_ISSUER |
+            IORING_SETUP_DEFER_TASKRUN,
+#endif
+        IORING_SETUP_SUBMIT_ALL | IORING_SETUP_COOP_TASKRUN,
+        IORING_SETUP_SUBMIT_ALL,
+        0
+    };
+    size_t i;
+    int r = -EINVAL;
+
+    for (i = 0; i < sizeof tries / sizeof tries[0]; i++) {
+        memset(&p, 0, sizeof p);
+        p.flags = tries[i];
+        if (cq) {
+            p.flags |= IORING_SETUP_CQSIZE;
+            p.cq_entries = cq;
+        }
+        r = io_uring_queue_init_params(entries, ring, &p);
+        if (r == 0) {
+            if (!(p.features & IORING_FEAT_NODROP) ||
+                !(p.features & IORING_FEAT_EXT_ARG)) {
+                io_uring_queue_exit(ring);
+                return -EINVAL;
+            }
+            return 0;
+        }
+        if (r != -EINVAL)
+            return r;
+    }
+    return r;
+}
+
+static int ur_probe(void)
+{
+    struct io_uring ring;
+    struct io_uring_probe *pr;
+    size_t i;
+    int ok;
+
+    if (ring_setup(&ring, 4, 0) < 0)
+        return -1;
+    pr = io_uring_get_probe_ring(&ring);
+    ok = pr != NULL;
+    for (i = 0; ok && i < sizeof needed_ops / sizeof needed_ops[0]; i++)
+        ok = io_uring_opcode_supported(pr, needed_ops[i]);
+    if (pr)
+        io_uring_free_probe(pr);
+    io_uring_queue_exit(&ring);
+    return ok ? 0 : -1;
+}
+
+static int ur_grow(int fd)
+{
+    int old = E->tabsize, n = old ? old : 64;
+    ur_fd_t *t;
+    int *d, *f;
+
+    if (fd < old)
+        return 0;
+    while (n <= fd)
+        n *= 2;
+    t = realloc(E->tab, (size_t)n * sizeof *t);
+    if (t == NULL)
+        goto nomem;
+    memset(t + old, 0, (size_t)(n - old) * sizeof *t);
+    E->tab = t;
+    d = realloc(E->dirty, (size_t)n * sizeof *d);
+    if (d == NULL)
+        goto nomem;
+    E->dirty = d;
+    f = realloc(E->fired, (size_t)n * sizeof *f);
+    if (f == NULL)
+        goto nomem;
+    E->fired = f;
+    E->tabsize = n;
+    return 0;
+nomem:
+    errno = ENOMEM;
+    return -1;
+}
+
+static int ur_init(void)
+{
+    int hint = st_getfdlimit(), r;
+
+    E = calloc(1, sizeof *E);
+    if (E == NULL) {
+        errno = ENOMEM;
+        return -1;
+    }
+    r = ring_setup(&E->ring, UR_SQ_ENTRIES, UR_CQ_ENTRIES);
+    if (r < 0) {
+        free(E);
+        E = NULL;
+        errno = -r;
+        return -1;
+    }
+    E->fork_gen = _st_fork_generation();
+    ST_CLIST_INIT(&E->ops);
+    if (hint <= 0 || hint > 4096)
+        hint = 4096;
+    if (ur_grow(hint - 1) < 0) {
+        io_uring_queue_exit(&E->ring);
+        free(E->tab);
+        free(E->dirty);
+        free(E->fired);
+        free(E);
+        E = NULL;
+        errno = ENOMEM;
+        return -1;
+    }
+    return 0;
+}
+
+static void ur_destroy(void)
+{
+    if (E == NULL)
+        return;
+    io_uring_queue_exit(&E->ring);
+    free(E->tab);
+    free(E->dirty);
+    free(E->fired);
+    free(E->ready);
+    free(E);
+    E = NULL;
+}
+
+/* ---- submission helpers ------------------------------------------------ */
+
+static struct io_uring_sqe *get_sqe(void)
+{
+    struct io_uring_sqe *sqe;
+    int tries = 0;
+
+    while ((sqe = io_uring_get_sqe(&E->ring)) == NULL) {
+        int r = io_uring_submit(&E->ring);
+        if (r < 0 && r != -EINTR && r != -EAGAIN && r != -EBUSY)
+            _st_fatal(__FILE__, __LINE__, "io_uring_submit");
+        if (r < 0 && ++tries > 1000000)
+            _st_fatal(__FILE__, __LINE__, "io_uring submission queue stuck");
+    }
+    return sqe;
+}
+
+static uint64_t poll_ud(int fd, unsigned int gen)
+{
+    return ((uint64_t)gen << 34) | ((uint64_t)(unsigned int)fd << 2) |
+           TAG_POLL;
+}
+
+static void queue_poll_remove(int fd)
+{
+    ur_fd_t *e = &E->tab[fd];
+    struct io_uring_sqe *sqe = get_sqe();
+
+    io_uring_prep_poll_remove(sqe, poll_ud(fd, e->gen));
+    io_uring_sqe_set_data64(sqe, TAG_NONE);
+    e->armed = 0;
+}
+
+static void queue_op(ur_op_t *op)
+{
+    const _st_io_req_t *r = op->req;
+    struct io_uring_sqe *sqe = get_sqe();
+    size_t len = r->len > 0x7ffff000 ? 0x7ffff000 : r->len;   /* read(2)'s cap */
+
+    switch (r->kind) {
+    case ST_IO_RECV:
+        io_uring_prep_recv(sqe, r->osfd, r->buf, len, 0);
+        break;
+    case ST_IO_RECVMSG:
+        io_uring_prep_recvmsg(sqe, r->osfd, r->msg, (unsigned)r->flags);
+        break;
+    case ST_IO_ACCEPT:
+        io_uring_prep_accept(sqe, r->osfd, r->addr, (socklen_t *)r->addrlen,
+                             r->flags);
+        break;
+    case ST_IO_SEND:
+        io_uring_prep_send(sqe, r->osfd, r->buf, len, MSG_NOSIGNAL);
+        break;
+    default: /* ST_IO_SENDMSG */
+        io_uring_prep_sendmsg(sqe, r->osfd, r->msg, (unsigned)r->flags);
+        break;
+    }
+    io_uring_sqe_set_data64(sqe, (uint64_t)(uintptr_t)op | TAG_OP);
+}
+
+static void queue_cancel(ur_op_t *op)
+{
+    struct io_uring_sqe *sqe = get_sqe();
+
+    io_uring_prep_cancel64(sqe, (uint64_t)(uintptr_t)op | TAG_OP, 0);
+    io_uring_sqe_set_data64(sqe, TAG_NONE);
+    op->cancelling = 1;
+}
+
+static void op_finish(ur_op_t *op, int res)
+{
+    op->res = res;
+    op->done = 1;
+    _st_clist_remove(&op->links);
+    if (op->req->osfd < E->tabsize)
+        E->tab[op->req->osfd].nops--;
+}
+
+/* After fork the ring (memory included) is shared with the parent: drop
+ * our view of it without writing, make a new one, register again. */
+static void ur_rebuild(void)
+{
+    _st_clist_t *q, *n;
+    int fd, r;
+
+    io_uring_queue_exit(&E->ring);
+    r = ring_setup(&E->ring, UR_SQ_ENTRIES, UR_CQ_ENTRIES);
+    if (r < 0)
+        _st_fatal(__FILE__, __LINE__, "io_uring_queue_init after fork");
+    E->fork_gen = _st_fork_generation();
+    E->ndirty = 0;
+    for (fd = 0; fd < E->tabsize; fd++) {
+        ur_fd_t *e = &E->tab[fd];
+        e->armed = 0;
+        e->dirty = 0;
+        if (e->rd || e->wr || e->ex) {
+            e->dirty = 1;
+            E->dirty[E->ndirty++] = fd;
+        }
+    }
+    for (q = E->ops.next; q != &E->ops; q = n) {
+        ur_op_t *op = ST_CONTAINER(q, ur_op_t, links);
+        n = q->next;
+        if (op->cancelling) {
+            op_finish(op, -ECANCELED);
+            if (op->thread->state == ST_ST_IO_WAIT)
+                _st_wake(op->thread);
+        } else {
+            queue_op(op);
+        }
+    }
+}
+
+static inline void check_fork(void)
+{
+    if (_st_unlikely(E->fork_gen != _st_fork_generation()))
+        ur_rebuild();
+}
+
+/* ---- polls ------------------------------------------------------------- */
+
+static unsigned int needed(const ur_fd_t *e)
+{
+    return (e->rd ? POLLIN : 0) | (e->wr ? POLLOUT : 0) |
+           (e->ex ? POLLPRI : 0);
+}
+
+static void mark_dirty(int fd)
+{
+    ur_fd_t *e = &E->tab[fd];
+
+    if (!e->dirty) {
+        e->dirty = 1;
+        E->dirty[E->ndirty++] = fd;
+    }
+}
+
+/* Bring the kernel's polls in line with the waiters (queues SQEs only). */
+static void reconcile(void)
+{
+    int i;
+
+    for (i = 0; i < E->ndirty; i++) {
+        int fd = E->dirty[i];
+        ur_fd_t *e = &E->tab[fd];
+        unsigned int want = needed(e);
+        struct io_uring_sqe *sqe;
+
+        e->dirty = 0;
+        if (e->armed) {
+            if (want ? (e->armed & want) == want : e->refs > 0)
+                continue;               /* still fits, or kept for a netfd */
+            queue_poll_remove(fd);
+        }
+        if (want) {
+            e->gen = (e->gen + 1) & GEN_MASK;
+            sqe = get_sqe();
+            io_uring_prep_poll_add(sqe, fd, want);
+            io_uring_sqe_set_data64(sqe, poll_ud(fd, e->gen));
+            e->armed = want;
+        }
+    }
+    E->ndirty = 0;
+}
+
+static void count(ur_fd_t *e, short events, int delta)
+{
+    if (events & POLLIN)
+        e->rd += delta;
+    if (events & POLLOUT)
+        e->wr += delta;
+    if (events & POLLPRI)
+        e->ex += delta;
+}
+
+static void link_node(ur_fd_t *e, _st_pollnode_t *n)
+{
+    n->links.prev = NULL;
+    n->links.next = e->waiters ? &e->waiters->links : NULL;
+    if (e->waiters)
+        e->waiters->links.prev = &n->links;
+    e->waiters = n;
+}
+
+static void unlink_node(ur_fd_t *e, _st_pollnode_t *n)
+{
+    if (n->links.prev)
+        n->links.prev->next = n->links.next;
+    else
+        e->waiters = n->links.next ?
+            ST_CONTAINER(n->links.next, _st_pollnode_t, links) : NULL;
+    if (n->links.next)
+        n->links.next->prev = n->links.prev;
+}
+
+static void ur_unregister(_st_pollq_t *pq, int upto)
+{
+    int i;
+
+    for (i = 0; i < upto; i++) {
+        int fd = pq->pds[i].fd;
+        ur_fd_t *e = &E->tab[fd];
+        count(e, pq->pds[i].events, -1);
+        unlink_node(e, &pq->nodes[i]);
+        mark_dirty(fd);
+    }
+}
+
+static int ur_pollset_add(_st_pollq_t *pq)
+{
+    int i, err;
+
+    for (i = 0; i < pq->npds; i++) {
+        struct pollfd *p = &pq->pds[i];
+        if (p->fd < 0 || p->events == 0 || (p->events & ~UR_DIRS)) {
+            errno = EINVAL;
+            return -1;
+        }
+    }
+    for (i = 0; i < pq->npds; i++) {
+        struct pollfd *p = &pq->pds[i];
+        if (ur_grow(p->fd) < 0)
+            goto undo;
+        count(&E->tab[p->fd], p->events, 1);
+        pq->nodes[i].pq = pq;
+        link_node(&E->tab[p->fd], &pq->nodes[i]);
+        mark_dirty(p->fd);
+    }
+    return 0;
+undo:
+    err = errno;
+    ur_unregister(pq, i);
+    errno = err;
+    return -1;
+}
+
+static void ur_pollset_del(_st_pollq_t *pq)
+{
+    ur_unregister(pq, pq->npds);
+}
+
+/* ---- dispatch ---------------------------------------------------------- */
+
+static int by_seq(const void *a, const void *b)
+{
+    const ur_ready_t *x = a, *y = b;
+
+    return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+static int add_ready(int nready, unsigned long long seq, _st_pollq_t *pq,
+                     ur_op_t *op)
+{
+    if (nready >= E->readycap) {
+        int n = E->readycap ? E->readycap * 2 : 64;
+        ur_ready_t *r = realloc(E->ready, (size_t)n * sizeof *r);
+        if (r == NULL)
+            return -1;
+        E->ready = r;
+        E->readycap = n;
+    }
+    E->ready[nready].seq = seq;
+    E->ready[nready].pq = pq;
+    E->ready[nready].op = op;
+    return 0;
+}
+
+/* Record that fd showed rev and queue its poll waiters for waking. */
+static int fire(int fd, short rev, int nready, int *nfired)
+{
+    ur_fd_t *e = &E->tab[fd];
+    _st_clist_t *l;
+
+    if (rev == 0)
+        return nready;
+    if (e->revents == 0)
+        E->fired[(*nfired)++] = fd;
+    e->revents |= rev;
+    for (l = e->waiters ? &e->waiters->links : NULL; l; l = l->next) {
+        _st_pollq_t *pq = ST_CONTAINER(l, _st_pollnode_t, links)->pq;
+        if (pq->ready)
+            continue;
+        if (add_ready(nready, pq->seq, pq, NULL) < 0)
+            break;
+        pq->ready = 1;
+        nready++;
+    }
+    return nready;
+}
+
+static void ur_dispatch(void)
+{
+    struct io_uring_cqe *cqe;
+    unsigned head, seen = 0;
+    int i, j, nready = 0, nfired = 0;
+    st_utime_t timeout;
+
+    check_fork();
+    reconcile();
+    timeout = _st_next_timeout();
+    if (timeout == ST_UTIME_NO_TIMEOUT) {
+        io_uring_submit_and_wait(&E->ring, 1);
+    } else {
+        struct __kernel_timespec ts;
+        st_utime_t sec = timeout / 1000000;
+        if (sec > 31536000)
+            sec = 31536000;
+        ts.tv_sec = (long long)sec;
+        ts.tv_nsec = (long long)(timeout % 1000000) * 1000;
+        io_uring_submit_and_wait_timeout(&E->ring, &cqe, 1, &ts, NULL);
+    }
+
+    io_uring_for_each_cqe(&E->ring, head, cqe) {
+        uint64_t ud = cqe->user_data;
+        seen++;
+        if ((ud & TAG_MASK) == TAG_OP) {
+            ur_op_t *op = (ur_op_t *)(uintptr_t)(ud & ~TAG_MASK);
+            int fd = op->req->osfd;
+            op_finish(op, cqe->res);
+            /* The descriptor was ready: poll waiters in that direction
+             * are woken too, as with epoll, even though the operation
+             * may have taken the data already. */
+            if (cqe->res >= 0 && fd < E->tabsize && E->tab[fd].waiters)
+                nready = fire(fd, (op->req->kind == ST_IO_SEND ||
+                                   op->req->kind == ST_IO_SENDMSG) ?
+                                  POLLOUT : POLLIN, nready, &nfired);
+            if (op->thread->state == ST_ST_IO_WAIT &&
+                add_ready(nready, op->seq, NULL, op) == 0)
+                nready++;
+            else if (op->thread->state == ST_ST_IO_WAIT)
+                _st_wake(op->thread);
+        } else if ((ud & TAG_MASK) == TAG_POLL) {
+            int fd = (int)((ud >> 2) & 0xffffffffu);
+            unsigned int gen = (unsigned int)(ud >> 34);
+            ur_fd_t *e;
+            short rev;
+
+            if (fd < 0 || fd >= E->tabsize)
+                continue;
+            e = &E->tab[fd];
+            if (!e->armed || e->gen != gen)
+                continue;               /* stale: removed or replaced */
+            e->armed = 0;               /* one-shot: it is gone */
+            mark_dirty(fd);
+            if (cqe->res < 0) {
+                rev = cqe->res == -EBADF ? POLLNVAL : POLLERR;
+            } else {
+                rev = (short)(cqe->res & (UR_DIRS | POLLERR | POLLHUP |
+                                          POLLNVAL));
+                if (rev & (POLLERR | POLLHUP))
+                    rev |= (short)needed(e);
+            }
+            nready = fire(fd, rev, nready, &nfired);
+        }
+    }
+    io_uring_cq_advance(&E->ring, seen);
+
+    if (nready > 1)
+        qsort(E->ready, (size_t)nready, sizeof *E->ready, by_seq);
+    for (i = 0; i < nready; i++) {
+        _st_pollq_t *pq = E->ready[i].pq;
+        int hits = 0;
+
+        if (pq == NULL) {
+            _st_wake(E->ready[i].op->thread);
+            continue;
+        }
+        pq->ready = 0;
+        for (j = 0; j < pq->npds; j++) {
+            struct pollfd *p = &pq->pds[j];
+            if (E->tab[p->fd].revents &
+                (p->events | POLLERR | POLLHUP | POLLNVAL))
+                hits++;
+        }
+        if (!hits)
+            continue;                   /* fired in a direction it ignores */
+        for (j = 0; j < pq->npds; j++) {
+            struct pollfd *p = &pq->pds[j];
+            p->revents = E->tab[p->fd].revents &
+                         (p->events | POLLERR | POLLHUP | POLLNVAL);
+        }
+        ur_pollset_del(pq);
+        _st_pollq_wake(pq);
+    }
+    for (i = 0; i < nfired; i++)
+        E->tab[E->fired[i]].revents = 0;
+}
+
+/* ---- operations (called from io.c) ------------------------------------- */
+
+static void mark_defined(const _st_io_req_t *req, int res)
+{
+    size_t left = (size_t)res, i;
+
+    switch (req->kind) {
+    case ST_IO_RECV:
+        UR_DEFINED(req->buf, left);
+        break;
+    case ST_IO_RECVMSG:
+        for (i = 0; i < req->msg->msg_iovlen && left > 0; i++) {
+            size_t k = req->msg->msg_iov[i].iov_len;
+            if (k > left)
+                k = left;
+            UR_DEFINED(req->msg->msg_iov[i].iov_base, k);
+            left -= k;
+        }
+        break;
+    default:
+        break;
+    }
+}
+
+long _st_uring_io(const _st_io_req_t *req, st_utime_t timeout)
+{
+    _st_vp_t *vp = VP;
+    _st_thread_t *me = vp->current;
+    ur_op_t op;
+    int res;
+
+    if (E == NULL || req->osfd < 0 || ur_grow(req->osfd) < 0 ||
+        E->tab[req->osfd].nosock)
+        return -2;
+    if (me->flags & ST_FL_INTERRUPT) {
+        me->flags &= ~ST_FL_INTERRUPT;
+        errno = EINTR;
+        return -1;
+    }
+    check_fork();
+    memset(&op, 0, sizeof op);
+    op.req = req;
+    op.thread = me;
+    op.seq = vp->pollq_seq++;
+    queue_op(&op);
+    _st_clist_append(&E->ops, &op.links);
+    E->tab[req->osfd].nops++;
+    if (timeout != ST_UTIME_NO_TIMEOUT)
+        _st_add_sleepq(me, timeout);
+    me->state = ST_ST_IO_WAIT;
+    _st_switch();
+
+    if (!op.done) {
+        /* Timed out or interrupted: cancel, and wait for the operation's
+         * own completion, since until then the kernel may still use the
+         * caller's buffer. */
+        check_fork();
+        if (!op.done) {
+            queue_cancel(&op);
+            while (!op.done) {
+                me->state = ST_ST_IO_WAIT;
+                _st_switch();
+            }
+        }
+    }
+    res = op.res;
+    if (res >= 0) {
+        mark_defined(req, res);
+        return res;                     /* a completed call counts, always */
+    }
+    if (op.cancelling && (res == -ECANCELED || res == -EINTR ||
+                          res == -EAGAIN)) {
+        if (me->flags & ST_FL_INTERRUPT) {
+            me->flags &= ~ST_FL_INTERRUPT;
+            errno = EINTR;
+        } else {
+            errno = ETIME;
+        }
+        return -1;
+    }
+    switch (res) {
+    case -ENOTSOCK:
+    case -EOPNOTSUPP:
+        E->tab[req->osfd].nosock = 1;
+        return -2;
+    case -EAGAIN:
+    case -EINTR:
+    case -ECANCELED:
+        return -2;
+    default:
+        errno = -res;
+        return -1;
+    }
+}
+
+/* ---- descriptors ------------------------------------------------------- */
+
+static int ur_fd_new(int osfd)
+{
+    ur_fd_t *e;
+
+    if (ur_grow(osfd) < 0)
+        return -1;
+    e = &E->tab[osfd];
+    if (e->refs == 0) {
+        e->nosock = 0;
+        if (e->armed && !needed(e)) {
+            /* A poll left by an earlier owner of this number. */
+            check_fork();
+            if (e->armed)
+                queue_poll_remove(osfd);
+        }
+    }
+    e->refs++;
+    return 0;
+}
+
+static int ur_fd_close(int osfd)
+{
+    ur_fd_t *e;
+
+    if (osfd >= E->tabsize)
+        return 0;
+    e = &E->tab[osfd];
+    if (needed(e) || e->nops) {
+        errno = EBUSY;
+        return -1;
+    }
+    check_fork();
+    if (e->armed) {
+        /* The poll holds a file reference: drop it before close(). */
+        queue_poll_remove(osfd);
+        io_uring_submit(&E->ring);
+    }
+    return 0;
+}
+
+static void ur_fd_free(int osfd)
+{
+    ur_fd_t *e;
+
+    if (osfd >= E->tabsize)
+        return;
+    e = &E->tab[osfd];
+    if (e->refs > 0 && --e->refs == 0 && e->armed && !needed(e)) {
+        check_fork();
+        if (e->armed) {
+            queue_poll_remove(osfd);
+            io_uring_submit(&E->ring);
+        }
+    }
+}
+
+static int ur_fd_getlimit(void)
+{
+    return 0;
+}
+
+const _st_eventsys_ops_t _st_eventsys_io_uring = {
+    "io_uring", ST_EVENTSYS_IO_URING, ur_probe, ur_init, ur_destroy,
+    ur_pollset_add, ur_pollset_del, ur_dispatch, ur_fd_new,
+    ur_fd_close, ur_fd_free, ur_fd_getlimit
+};
