@@ -22,6 +22,7 @@ void _st_fatal(const char *file, int line, const char *what) ST_HIDDEN
     __attribute__((noreturn));
 
 #define ST_KEYS_MAX             16
+#define ST_MAX_FD_INDEX         (1 << 28)   /* largest descriptor a table grows to */
 #define ST_DEFAULT_STACK_SIZE   (128 * 1024)
 
 /* ---- circular doubly-linked lists ------------------------------------ */
@@ -128,6 +129,10 @@ struct _st_thread {
 #define ST_THREAD_MAGIC ((uintptr_t)0x5354687265616421ULL)
 #define ST_THREAD_VALID(t) \
     ((t) != NULL && (t)->magic == ((uintptr_t)(t) ^ ST_THREAD_MAGIC))
+/* A handle that still names a thread (not finished, not joined). */
+#define ST_THREAD_LIVE(t) \
+    (ST_THREAD_VALID(t) && (t)->state != ST_ST_DEAD && \
+     !((t)->flags & ST_FL_JOINED))
 
 /* ---- poll requests and event systems --------------------------------- */
 typedef struct _st_pollq _st_pollq_t;

@@ -15,6 +15,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
@@ -89,6 +90,12 @@ static int ep_grow(int fd)
 
     if (fd < old)
         return 0;
+    if (fd > ST_MAX_FD_INDEX) {
+        /* Doubling past this would overflow; no real descriptor is
+         * this large. */
+        errno = fcntl(fd, F_GETFD) < 0 ? EBADF : ENOMEM;
+        return -1;
+    }
     while (n <= fd)
         n *= 2;
     t = realloc(E->tab, (size_t)n * sizeof *t);
@@ -154,15 +161,29 @@ static unsigned int needed(const ep_fd_t *e)
            (e->ex ? EPOLLPRI : 0);
 }
 
+/* After fork the epoll instance is shared with the parent: before any
+ * epoll_ctl or wait, a child makes its own (see ep_rebuild). */
+static void ep_rebuild(void);
+
+static inline void ep_check_fork(void)
+{
+    if (_st_unlikely(E->fork_gen != _st_fork_generation()))
+        ep_rebuild();
+}
+
 /* Bring the kernel's interest for fd in line with the waiters.  Keeps
  * extra interest for netfd descriptors unless trim is set. */
 static int ep_sync(int fd, int trim)
 {
-    ep_fd_t *e = &E->tab[fd];
-    unsigned int need = needed(e);
-    unsigned int want = (e->refs > 0 && !trim) ? (e->mask | need) : need;
+    ep_fd_t *e;
+    unsigned int need, want;
     struct epoll_event ev;
     int op, r;
+
+    ep_check_fork();
+    e = &E->tab[fd];
+    need = needed(e);
+    want = (e->refs > 0 && !trim) ? (e->mask | need) : need;
 
     if (want == e->mask)
         return 0;
@@ -334,8 +355,7 @@ static void ep_dispatch(void)
     int want = E->nregistered < 64 ? 64 :
                E->nregistered > MAX_EVENTS ? MAX_EVENTS : E->nregistered;
 
-    if (E->fork_gen != _st_fork_generation())
-        ep_rebuild();
+    ep_check_fork();
     if (want > E->evcap)
         grow_array((void **)&E->evs, &E->evcap, want, sizeof *E->evs);
 
@@ -440,6 +460,7 @@ static int ep_fd_close(int osfd)
         errno = EBUSY;
         return -1;
     }
+    ep_check_fork();
     if (e->mask) {
         epoll_ctl(E->epfd, EPOLL_CTL_DEL, osfd, NULL);
         e->mask = 0;

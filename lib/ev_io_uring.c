@@ -32,6 +32,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -177,6 +178,12 @@ static int ur_grow(int fd)
 
     if (fd < old)
         return 0;
+    if (fd > ST_MAX_FD_INDEX) {
+        /* Doubling past this would overflow; no real descriptor is
+         * this large. */
+        errno = fcntl(fd, F_GETFD) < 0 ? EBADF : ENOMEM;
+        return -1;
+    }
     while (n <= fd)
         n *= 2;
     t = realloc(E->tab, (size_t)n * sizeof *t);

@@ -46,7 +46,7 @@ int st_thread_setspecific2(st_thread_t t, int key, void *value)
     void *old;
 
     if (key < 0 || key >= __atomic_load_n(&key_count, __ATOMIC_ACQUIRE) ||
-        t == NULL || (!ST_THREAD_VALID(t))) {
+        !ST_THREAD_LIVE(t)) {
         errno = EINVAL;
         return -1;
     }

@@ -185,12 +185,6 @@ st_thread_t st_thread_create(void *(*start)(void *arg), void *arg,
     return t;
 }
 
-/* A handle that still names a thread (not finished, not joined). */
-static int thread_live(const _st_thread_t *t)
-{
-    return ST_THREAD_VALID(t) && t->state != ST_ST_DEAD &&
-           !(t->flags & ST_FL_JOINED);
-}
 
 /* ---- exit and join ------------------------------------------------------ */
 
@@ -244,7 +238,7 @@ int st_thread_join(st_thread_t t, void **retvalp)
     _st_vp_t *vp = VP;
     _st_thread_t *me = vp->current;
 
-    if (!thread_live(t)) {
+    if (!ST_THREAD_LIVE(t)) {
         errno = ESRCH;
         return -1;
     }
@@ -336,7 +330,7 @@ int st_thread_setname(st_thread_t t, const char *name)
 {
     if (t == NULL)
         t = VP->current;
-    if (!thread_live(t)) {
+    if (!ST_THREAD_LIVE(t)) {
         errno = ESRCH;
         return -1;
     }
@@ -353,7 +347,7 @@ const char *st_thread_getname(st_thread_t t)
 {
     if (t == NULL)
         t = VP->current;
-    if (!thread_live(t))
+    if (!ST_THREAD_LIVE(t))
         return NULL;
     return t->name;
 }
