@@ -70,6 +70,8 @@ static int child_run(void (*body)(size_t), size_t arg, char *err, size_t n)
 
 /* Recurse forever, switching at every level: the switch check must stop
  * it within one frame of leaving the stack. */
+static volatile int keep_diving = 1;     /* never cleared */
+
 static int dive_switching(int depth)
 {
     volatile char frame[512];
@@ -77,6 +79,8 @@ static int dive_switching(int depth)
     frame[0] = (char)depth;
     st_thread_yield();
     st_usleep(0);
+    if (!keep_diving)
+        return frame[0];
     return dive_switching(depth + 1) + frame[0];
 }
 
