@@ -69,6 +69,7 @@ END_TEST
 
 static struct sockaddr_in ka_addr;
 static int ka_clients_ok;
+static int ka_servers_done;
 
 static void *ka_serve(void *arg)
 {
@@ -111,6 +112,7 @@ static void *ka_serve(void *arg)
     }
     free(buf);
     st_netfd_close(c);
+    ka_servers_done++;
     return NULL;
 }
 
@@ -188,6 +190,10 @@ START_TEST(uring_keepalive_checksummed)
     for (i = 0; i < KA_CONNS; i++)
         ck_assert_int_eq(st_thread_join(cl[i], NULL), 0);
     ck_assert_int_eq(ka_clients_ok, KA_CONNS);
+    /* Let every server see its client's EOF and release its buffer. */
+    for (i = 0; i < 1000 && ka_servers_done < KA_CONNS; i++)
+        st_usleep(1000);
+    ck_assert_int_eq(ka_servers_done, KA_CONNS);
 }
 END_TEST
 
