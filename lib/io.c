@@ -348,8 +348,11 @@ static void consume(struct iovec **iov, int *iov_size, size_t n)
     skip_empty(iov, iov_size);
 }
 
-int st_readv_resid(st_netfd_t fd, struct iovec **iov, int *iov_size,
-                   st_utime_t timeout)
+/* The loop behind st_readv_resid and st_writev_resid: transfer until
+ * every vector is done, at EOF (reads), or on an error, timeout or
+ * interrupt; after each partial transfer, wait for the direction. */
+static int resid_io(st_netfd_t fd, struct iovec **iov, int *iov_size,
+                    st_utime_t timeout, int writing)
 {
     ssize_t n;
 
@@ -361,9 +364,11 @@ int st_readv_resid(st_netfd_t fd, struct iovec **iov, int *iov_size,
     skip_empty(iov, iov_size);
     while (*iov_size > 0) {
         if (*iov_size == 1)
-            n = read(fd->osfd, (*iov)->iov_base, (*iov)->iov_len);
+            n = writing ? write(fd->osfd, (*iov)->iov_base, (*iov)->iov_len)
+                        : read(fd->osfd, (*iov)->iov_base, (*iov)->iov_len);
         else
-            n = readv(fd->osfd, *iov, *iov_size);
+            n = writing ? writev(fd->osfd, *iov, *iov_size)
+                        : readv(fd->osfd, *iov, *iov_size);
         if (n < 0) {
             if (errno == EINTR)
                 continue;
@@ -372,19 +377,22 @@ int st_readv_resid(st_netfd_t fd, struct iovec **iov, int *iov_size,
 #if defined(ST_HAVE_IO_URING_BACKEND)
             {
                 struct msghdr msg;
-                URING_REQ(req, .kind = ST_IO_RECV, .osfd = fd->osfd,
-                          .buf = (*iov)->iov_base, .len = (*iov)->iov_len);
+                URING_REQ(req, .kind = writing ? ST_IO_SEND : ST_IO_RECV,
+                          .osfd = fd->osfd, .buf = (*iov)->iov_base,
+                          .len = (*iov)->iov_len);
                 if (*iov_size > 1) {
                     memset(&msg, 0, sizeof msg);
                     msg.msg_iov = *iov;
                     msg.msg_iovlen = (size_t)*iov_size;
-                    req.kind = ST_IO_RECVMSG;
+                    req.kind = writing ? ST_IO_SENDMSG : ST_IO_RECVMSG;
                     req.msg = &msg;
+                    if (writing)
+                        req.flags = MSG_NOSIGNAL;
                 }
                 if (URING_IO(&req, timeout, &n)) {
                     if (n < 0)
                         return -1;
-                    if (n == 0)
+                    if (n == 0 && !writing)
                         break;          /* EOF */
                     consume(iov, iov_size, (size_t)n);
                     if (*iov_size == 0)
@@ -393,16 +401,22 @@ int st_readv_resid(st_netfd_t fd, struct iovec **iov, int *iov_size,
             }
 #endif
         } else {
-            if (n == 0)
+            if (n == 0 && !writing)
                 break;                  /* EOF */
             consume(iov, iov_size, (size_t)n);
             if (*iov_size == 0)
                 break;
         }
-        if (st_netfd_poll(fd, POLLIN, timeout) < 0)
+        if (st_netfd_poll(fd, writing ? POLLOUT : POLLIN, timeout) < 0)
             return -1;
     }
     return 0;
+}
+
+int st_readv_resid(st_netfd_t fd, struct iovec **iov, int *iov_size,
+                   st_utime_t timeout)
+{
+    return resid_io(fd, iov, iov_size, timeout, 0);
 }
 
 int st_read_resid(st_netfd_t fd, void *buf, size_t *resid,
@@ -437,55 +451,7 @@ ssize_t st_read_fully(st_netfd_t fd, void *buf, size_t nbyte,
 int st_writev_resid(st_netfd_t fd, struct iovec **iov, int *iov_size,
                     st_utime_t timeout)
 {
-    ssize_t n;
-
-    CHECK_FD(fd, -1);
-    if (iov == NULL || iov_size == NULL || *iov_size < 0) {
-        errno = EINVAL;
-        return -1;
-    }
-    skip_empty(iov, iov_size);
-    while (*iov_size > 0) {
-        if (*iov_size == 1)
-            n = write(fd->osfd, (*iov)->iov_base, (*iov)->iov_len);
-        else
-            n = writev(fd->osfd, *iov, *iov_size);
-        if (n < 0) {
-            if (errno == EINTR)
-                continue;
-            if (!WOULDBLOCK(errno))
-                return -1;
-#if defined(ST_HAVE_IO_URING_BACKEND)
-            {
-                struct msghdr msg;
-                URING_REQ(req, .kind = ST_IO_SEND, .osfd = fd->osfd,
-                          .buf = (*iov)->iov_base, .len = (*iov)->iov_len);
-                if (*iov_size > 1) {
-                    memset(&msg, 0, sizeof msg);
-                    msg.msg_iov = *iov;
-                    msg.msg_iovlen = (size_t)*iov_size;
-                    req.kind = ST_IO_SENDMSG;
-                    req.msg = &msg;
-                    req.flags = MSG_NOSIGNAL;
-                }
-                if (URING_IO(&req, timeout, &n)) {
-                    if (n < 0)
-                        return -1;
-                    consume(iov, iov_size, (size_t)n);
-                    if (*iov_size == 0)
-                        break;
-                }
-            }
-#endif
-        } else {
-            consume(iov, iov_size, (size_t)n);
-            if (*iov_size == 0)
-                break;
-        }
-        if (st_netfd_poll(fd, POLLOUT, timeout) < 0)
-            return -1;
-    }
-    return 0;
+    return resid_io(fd, iov, iov_size, timeout, 1);
 }
 
 int st_write_resid(st_netfd_t fd, const void *buf, size_t *resid,
