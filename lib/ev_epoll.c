@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #include "common.h"
+#include "fdwait.h"
 
 #define EP_DIRS (EPOLLIN | EPOLLOUT | EPOLLPRI)
 #define MAX_EVENTS 65536
@@ -212,32 +213,17 @@ static int ep_sync(int fd, int trim)
 
 static void count(ep_fd_t *e, short events, int delta)
 {
-    if (events & POLLIN)
-        e->rd += delta;
-    if (events & POLLOUT)
-        e->wr += delta;
-    if (events & POLLPRI)
-        e->ex += delta;
+    _st_fdwait_count(&e->rd, &e->wr, &e->ex, events, delta);
 }
 
 static void link_node(ep_fd_t *e, _st_pollnode_t *n)
 {
-    n->links.prev = NULL;
-    n->links.next = e->waiters ? &e->waiters->links : NULL;
-    if (e->waiters)
-        e->waiters->links.prev = &n->links;
-    e->waiters = n;
+    _st_fdwait_link(&e->waiters, n);
 }
 
 static void unlink_node(ep_fd_t *e, _st_pollnode_t *n)
 {
-    if (n->links.prev)
-        n->links.prev->next = n->links.next;
-    else
-        e->waiters = n->links.next ?
-            ST_CONTAINER(n->links.next, _st_pollnode_t, links) : NULL;
-    if (n->links.next)
-        n->links.next->prev = n->links.prev;
+    _st_fdwait_unlink(&e->waiters, n);
 }
 
 /* Undo entries [0, upto) of pq. */

@@ -39,6 +39,7 @@
 #include <liburing.h>
 
 #include "common.h"
+#include "fdwait.h"
 
 /* valgrind cannot see the kernel write into buffers for io_uring
  * operations: tell memcheck what a completed receive filled in. */
@@ -419,32 +420,17 @@ static void reconcile(void)
 
 static void count(ur_fd_t *e, short events, int delta)
 {
-    if (events & POLLIN)
-        e->rd += delta;
-    if (events & POLLOUT)
-        e->wr += delta;
-    if (events & POLLPRI)
-        e->ex += delta;
+    _st_fdwait_count(&e->rd, &e->wr, &e->ex, events, delta);
 }
 
 static void link_node(ur_fd_t *e, _st_pollnode_t *n)
 {
-    n->links.prev = NULL;
-    n->links.next = e->waiters ? &e->waiters->links : NULL;
-    if (e->waiters)
-        e->waiters->links.prev = &n->links;
-    e->waiters = n;
+    _st_fdwait_link(&e->waiters, n);
 }
 
 static void unlink_node(ur_fd_t *e, _st_pollnode_t *n)
 {
-    if (n->links.prev)
-        n->links.prev->next = n->links.next;
-    else
-        e->waiters = n->links.next ?
-            ST_CONTAINER(n->links.next, _st_pollnode_t, links) : NULL;
-    if (n->links.next)
-        n->links.next->prev = n->links.prev;
+    _st_fdwait_unlink(&e->waiters, n);
 }
 
 static void ur_unregister(_st_pollq_t *pq, int upto)
