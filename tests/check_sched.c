@@ -196,7 +196,7 @@ START_TEST(io_wakeups_in_registration_order)
     t[2] = st_thread_create(read_mark, a[1], 1, 0);
     st_usleep(1000);
     for (i = 0; i < 3; i++)
-        ck_assert_int_eq((int)write(st_netfd_fileno(b[i]), "012" + i, 1), 1);
+        ck_assert_int_eq((int)write(st_netfd_fileno(b[i]), &"012"[i], 1), 1);
     for (i = 0; i < 3; i++)
         ck_assert_int_eq(st_thread_join(t[i], NULL), 0);
     ck_assert_int_eq(nio, 3);
