@@ -89,6 +89,10 @@ int main(int argc, char **argv)
             es = ST_EVENTSYS_POLL;
         else if (strcmp(argv[2], "epoll") == 0)
             es = ST_EVENTSYS_ALT;
+#if defined(ST_EVENTSYS_IO_URING)
+        else if (strcmp(argv[2], "io_uring") == 0)
+            es = ST_EVENTSYS_IO_URING;
+#endif
     }
     if (getrlimit(RLIMIT_NOFILE, &rl) == 0) {
         rl.rlim_cur = rl.rlim_max;

@@ -170,7 +170,7 @@ if "timers" in data:
             row("timers", v, "early_max_us", f"timers {n:,}: earliest wake-up", "µs early")
 
 # ---- http -----------------------------------------------------------------
-SRV = ["st-select", "st-poll", "st-epoll", "st19-poll", "libevent", "nginx"]
+SRV = ["st-select", "st-poll", "st-epoll", "st-io_uring", "st19-poll", "libevent", "nginx"]
 if "http" in data:
     for scen, lab in (("c100", "100 conns"), ("c1000", "1,000 conns"),
                       ("base", "100 conns, paired with next"),
@@ -191,6 +191,10 @@ if "http" in data:
                 ratios = [("nginx", "http", f"nginx-{scen}", "cpu_us", 0.9, False),
                           ("ST1.9 poll", "http", f"st19-poll-{scen}", "cpu_us", 1.0, True)]
                 target = "≤0.9x nginx, <1x ST1.9"
+            elif s == "st-io_uring" and scen == "c100":
+                ratios = [("epoll", "http", f"st-epoll-{scen}", "cpu_us", 0.8, False),
+                          ("nginx", "http", f"nginx-{scen}", "cpu_us", None, False)]
+                target = "≤0.8x epoll"
             elif scen == "base":
                 pass
             elif s == "st-epoll":

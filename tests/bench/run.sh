@@ -205,7 +205,7 @@ if want timers; then
 fi
 
 # ---- 5./6. http and syscalls ---------------------------------------------
-SERVERS=(st-select st-poll st-epoll st19-poll libevent nginx)
+SERVERS=(st-select st-poll st-epoll st-io_uring st19-poll libevent nginx)
 declare -A SPID SPORT
 NGX=$OUT/nginx
 start_servers() {
