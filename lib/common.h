@@ -248,9 +248,6 @@ extern __thread _st_vp_t _st_this_vp ST_HIDDEN
 
 /* sched.c */
 void _st_switch(void) ST_HIDDEN;
-void _st_add_runq(_st_thread_t *t) ST_HIDDEN;
-void _st_add_runq_head(_st_thread_t *t) ST_HIDDEN;
-void _st_wake(_st_thread_t *t) ST_HIDDEN;
 
 /* timer.c */
 void _st_add_sleepq(_st_thread_t *t, st_utime_t timeout) ST_HIDDEN;
@@ -284,6 +281,27 @@ unsigned long _st_fork_generation(void) ST_HIDDEN;
 /* io.c: make a poll request's thread runnable (called by dispatch after
  * revents are written and the request is unregistered). */
 void _st_pollq_wake(_st_pollq_t *pq) ST_HIDDEN;
+
+/* ---- run queue (inline: every wake-up goes through here) ------------- */
+static inline void _st_add_runq(_st_thread_t *t)
+{
+    t->state = ST_ST_RUNNABLE;
+    _st_clist_append(&VP->run_q, &t->links);
+}
+
+static inline void _st_add_runq_head(_st_thread_t *t)
+{
+    t->state = ST_ST_RUNNABLE;
+    _st_clist_prepend(&VP->run_q, &t->links);
+}
+
+/* Make a blocked thread runnable: cancel its timer, append it. */
+static inline void _st_wake(_st_thread_t *t)
+{
+    if (t->flags & ST_FL_ON_SLEEPQ)
+        _st_del_sleepq(t);
+    _st_add_runq(t);
+}
 
 /* Called as t switches out, on t's stack: the stack pointer must be
  * inside the stack and, without a guard page, the never-written word

@@ -14,6 +14,7 @@
 #include "st.h"
 #include "common.h"
 #include "sanitizer.h"
+#include "switch.h"
 
 __thread _st_vp_t _st_this_vp __attribute__((tls_model("initial-exec")));
 
@@ -28,26 +29,6 @@ void _st_fatal(const char *file, int line, const char *what)
 
 /* ---- run queue and switching ------------------------------------------ */
 
-void _st_add_runq(_st_thread_t *t)
-{
-    t->state = ST_ST_RUNNABLE;
-    _st_clist_append(&VP->run_q, &t->links);
-}
-
-void _st_add_runq_head(_st_thread_t *t)
-{
-    t->state = ST_ST_RUNNABLE;
-    _st_clist_prepend(&VP->run_q, &t->links);
-}
-
-/* Make a blocked thread runnable: cancel its timer, append it. */
-void _st_wake(_st_thread_t *t)
-{
-    if (t->flags & ST_FL_ON_SLEEPQ)
-        _st_del_sleepq(t);
-    _st_add_runq(t);
-}
-
 /*
  * Leave the current thread (which has already recorded where it waits,
  * or queued itself) and run the head of the run queue, or the idle thread.
@@ -56,31 +37,8 @@ void _st_wake(_st_thread_t *t)
 void _st_switch(void)
 {
     _st_vp_t *vp = VP;
-    _st_thread_t *me = vp->current;
-    _st_thread_t *next;
-    int idle = me->flags & ST_FL_IDLE;
 
-    if (!idle) {
-        if (vp->switch_out_cb)
-            vp->switch_out_cb();
-        _st_stack_check(me);
-    }
-    if (_st_likely(!ST_CLIST_EMPTY(&vp->run_q))) {
-        next = ST_CONTAINER(vp->run_q.next, _st_thread_t, links);
-        _st_clist_remove(&next->links);
-    } else {
-        next = vp->idle;
-    }
-    next->state = ST_ST_RUNNING;
-    vp->current = next;
-    if (_st_likely(next != me)) {
-        ST_SAN_SWITCH_BEGIN(me, next);
-        _st_md_switch(&me->ctx, &next->ctx);
-        ST_SAN_SWITCH_END(me);
-        vp = VP;
-    }
-    if (!idle && vp->switch_in_cb)
-        vp->switch_in_cb();
+    _st_switch_out(vp, vp->current);
 }
 
 /* ---- idle thread and final exit ----------------------------------------- */
@@ -305,7 +263,7 @@ void st_thread_yield(void)
     if (ST_CLIST_EMPTY(&vp->run_q))
         return;
     _st_add_runq(me);
-    _st_switch();
+    _st_switch_out(vp, me);
 }
 
 /* ---- switch callbacks ----------------------------------------------------- */

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 
 #include "common.h"
+#include "switch.h"
 
 /* Consume a pending interrupt: -1/EINTR if there was one. */
 static int take_interrupt(_st_thread_t *me)
@@ -61,7 +62,7 @@ int st_cond_timedwait(st_cond_t c, st_utime_t timeout)
     _st_clist_append(&c->wait_q, &me->wait_links);
     if (timeout != ST_UTIME_NO_TIMEOUT)
         _st_add_sleepq(me, timeout);
-    _st_switch();
+    _st_switch_out(VP, me);
     _st_clist_remove(&me->wait_links);
     if (me->flags & ST_FL_TIMEDOUT) {
         me->flags &= ~ST_FL_TIMEDOUT;
@@ -156,7 +157,7 @@ int st_mutex_lock(st_mutex_t m)
     }
     me->state = ST_ST_LOCK_WAIT;
     _st_clist_append(&m->wait_q, &me->wait_links);
-    _st_switch();
+    _st_switch_out(VP, me);
     _st_clist_remove(&me->wait_links);
     if (m->owner != me && take_interrupt(me) < 0)
         return -1;

@@ -8,6 +8,7 @@
 #include <sys/time.h>
 
 #include "common.h"
+#include "switch.h"
 
 /* ---- the clock --------------------------------------------------------- */
 
@@ -218,7 +219,7 @@ int st_usleep(st_utime_t usecs)
     } else {
         me->state = ST_ST_SUSPENDED;
     }
-    _st_switch();
+    _st_switch_out(VP, me);
     if (me->flags & ST_FL_INTERRUPT) {
         me->flags &= ~ST_FL_INTERRUPT;
         errno = EINTR;

@@ -1,0 +1,47 @@
+/* SPDX-License-Identifier: MIT */
+/* switch.h - the body of a thread switch, inlined into the hot waits. */
+/*
+ * _st_switch() (sched.c) is this function out of line; the waits that
+ * dominate switch-heavy programs (yield, condition variables, mutexes,
+ * sleeps) inline it to save a call and a frame per switch.
+ */
+#ifndef ST_SWITCH_H
+#define ST_SWITCH_H
+
+#include "common.h"
+#include "sanitizer.h"
+
+/* Leave me (which has already recorded where it waits, or queued itself)
+ * and run the head of the run queue, or the idle thread.  Returns when
+ * someone makes me current again. */
+static inline __attribute__((always_inline)) void
+_st_switch_out(_st_vp_t *vp, _st_thread_t *me)
+{
+    _st_thread_t *next;
+    int idle = me->flags & ST_FL_IDLE;
+
+    if (!idle) {
+        if (vp->switch_out_cb)
+            vp->switch_out_cb();
+        _st_stack_check(me);
+    }
+    if (_st_likely(!ST_CLIST_EMPTY(&vp->run_q))) {
+        next = ST_CONTAINER(vp->run_q.next, _st_thread_t, links);
+        _st_clist_remove(&next->links);
+    } else {
+        next = vp->idle;
+    }
+    next->state = ST_ST_RUNNING;
+    vp->current = next;
+    if (_st_likely(next != me)) {
+        ST_SAN_SWITCH_BEGIN(me, next);
+        _st_md_switch(&me->ctx, &next->ctx);
+        ST_SAN_SWITCH_END(me);
+        vp = VP;
+    }
+    if (!idle && vp->switch_in_cb)
+        vp->switch_in_cb();
+}
+
+
+#endif /* ST_SWITCH_H */
