@@ -37,8 +37,9 @@ void _st_fatal(const char *file, int line, const char *what)
 void _st_switch(void)
 {
     _st_vp_t *vp = VP;
+    _st_thread_t *me = vp->current;
 
-    _st_switch_out(vp, vp->current);
+    _st_switch_from(vp, me, me->flags & ST_FL_IDLE);
 }
 
 /* ---- idle thread and final exit ----------------------------------------- */

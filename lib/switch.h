@@ -13,12 +13,12 @@
 
 /* Leave me (which has already recorded where it waits, or queued itself)
  * and run the head of the run queue, or the idle thread.  Returns when
- * someone makes me current again. */
+ * someone makes me current again.  idle: me is the idle thread (no
+ * callbacks, no stack check). */
 static inline __attribute__((always_inline)) void
-_st_switch_out(_st_vp_t *vp, _st_thread_t *me)
+_st_switch_from(_st_vp_t *vp, _st_thread_t *me, int idle)
 {
     _st_thread_t *next;
-    int idle = me->flags & ST_FL_IDLE;
 
     if (!idle) {
         if (vp->switch_out_cb)
@@ -43,5 +43,12 @@ _st_switch_out(_st_vp_t *vp, _st_thread_t *me)
         vp->switch_in_cb();
 }
 
+
+/* From an ordinary thread: the idle thread never waits in these calls. */
+static inline __attribute__((always_inline)) void
+_st_switch_out(_st_vp_t *vp, _st_thread_t *me)
+{
+    _st_switch_from(vp, me, 0);
+}
 
 #endif /* ST_SWITCH_H */
