@@ -3,6 +3,7 @@
 #ifndef ST_COMMON_H
 #define ST_COMMON_H
 
+#include <errno.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <poll.h>
@@ -281,6 +282,27 @@ unsigned long _st_fork_generation(void) ST_HIDDEN;
 /* io.c: make a poll request's thread runnable (called by dispatch after
  * revents are written and the request is unregistered). */
 void _st_pollq_wake(_st_pollq_t *pq) ST_HIDDEN;
+
+/* ---- poll-set validation (every backend's pollset_add) --------------- */
+
+/* A request is registered only if every entry is valid: fd >= 0 (and
+ * below fdmax unless fdmax is 0), events non-zero and within allowed.
+ * Otherwise EINVAL, nothing done. */
+static inline int _st_pollq_check(const _st_pollq_t *pq, short allowed,
+                                  int fdmax)
+{
+    int i;
+
+    for (i = 0; i < pq->npds; i++) {
+        const struct pollfd *p = &pq->pds[i];
+        if (p->fd < 0 || (fdmax > 0 && p->fd >= fdmax) || p->events == 0 ||
+            (p->events & ~allowed)) {
+            errno = EINVAL;
+            return -1;
+        }
+    }
+    return 0;
+}
 
 /* ---- run queue (inline: every wake-up goes through here) ------------- */
 static inline void _st_add_runq(_st_thread_t *t)

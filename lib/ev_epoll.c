@@ -244,14 +244,8 @@ static int ep_pollset_add(_st_pollq_t *pq)
 {
     int i, err;
 
-    for (i = 0; i < pq->npds; i++) {
-        struct pollfd *p = &pq->pds[i];
-        if (p->fd < 0 || p->events == 0 ||
-            (p->events & ~(POLLIN | POLLOUT | POLLPRI))) {
-            errno = EINVAL;
-            return -1;
-        }
-    }
+    if (_st_pollq_check(pq, POLLIN | POLLOUT | POLLPRI, 0) < 0)
+        return -1;
     for (i = 0; i < pq->npds; i++) {
         struct pollfd *p = &pq->pds[i];
         if (ep_grow(p->fd) < 0)
@@ -327,6 +321,11 @@ static int ep_wait(st_utime_t timeout)
     }
 }
 
+static short fired_bits(int fd)
+{
+    return E->tab[fd].revents;
+}
+
 static int by_seq(const void *a, const void *b)
 {
     const _st_pollq_t *x = *(_st_pollq_t *const *)a;
@@ -337,7 +336,7 @@ static int by_seq(const void *a, const void *b)
 
 static void ep_dispatch(void)
 {
-    int i, j, n, nready = 0, nfired = 0;
+    int i, n, nready = 0, nfired = 0;
     int want = E->nregistered < 64 ? 64 :
                E->nregistered > MAX_EVENTS ? MAX_EVENTS : E->nregistered;
 
@@ -398,22 +397,9 @@ static void ep_dispatch(void)
         qsort(E->ready, (size_t)nready, sizeof *E->ready, by_seq);
     for (i = 0; i < nready; i++) {
         _st_pollq_t *pq = E->ready[i];
-        int hits = 0;
         pq->ready = 0;
-        for (j = 0; j < pq->npds; j++) {
-            struct pollfd *p = &pq->pds[j];
-            short rev = E->tab[p->fd].revents &
-                        (p->events | POLLERR | POLLHUP);
-            if (rev)
-                hits++;
-        }
-        if (!hits)
+        if (!_st_fdwait_deliver(pq, fired_bits))
             continue;                   /* fired in a direction it ignores */
-        for (j = 0; j < pq->npds; j++) {
-            struct pollfd *p = &pq->pds[j];
-            p->revents = E->tab[p->fd].revents &
-                         (p->events | POLLERR | POLLHUP);
-        }
         ep_pollset_del(pq);
         _st_pollq_wake(pq);
     }

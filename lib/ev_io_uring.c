@@ -450,13 +450,8 @@ static int ur_pollset_add(_st_pollq_t *pq)
 {
     int i, err;
 
-    for (i = 0; i < pq->npds; i++) {
-        struct pollfd *p = &pq->pds[i];
-        if (p->fd < 0 || p->events == 0 || (p->events & ~UR_DIRS)) {
-            errno = EINVAL;
-            return -1;
-        }
-    }
+    if (_st_pollq_check(pq, UR_DIRS, 0) < 0)
+        return -1;
     for (i = 0; i < pq->npds; i++) {
         struct pollfd *p = &pq->pds[i];
         if (ur_grow(p->fd) < 0)
@@ -480,6 +475,11 @@ static void ur_pollset_del(_st_pollq_t *pq)
 }
 
 /* ---- dispatch ---------------------------------------------------------- */
+
+static short fired_bits(int fd)
+{
+    return E->tab[fd].revents;
+}
 
 static int by_seq(const void *a, const void *b)
 {
@@ -532,7 +532,7 @@ static void ur_dispatch(void)
 {
     struct io_uring_cqe *cqe;
     unsigned head, seen = 0;
-    int i, j, nready = 0, nfired = 0;
+    int i, nready = 0, nfired = 0;
     st_utime_t timeout;
 
     check_fork();
@@ -599,26 +599,14 @@ static void ur_dispatch(void)
         qsort(E->ready, (size_t)nready, sizeof *E->ready, by_seq);
     for (i = 0; i < nready; i++) {
         _st_pollq_t *pq = E->ready[i].pq;
-        int hits = 0;
 
         if (pq == NULL) {
             _st_wake(E->ready[i].op->thread);
             continue;
         }
         pq->ready = 0;
-        for (j = 0; j < pq->npds; j++) {
-            struct pollfd *p = &pq->pds[j];
-            if (E->tab[p->fd].revents &
-                (p->events | POLLERR | POLLHUP | POLLNVAL))
-                hits++;
-        }
-        if (!hits)
+        if (!_st_fdwait_deliver(pq, fired_bits))
             continue;                   /* fired in a direction it ignores */
-        for (j = 0; j < pq->npds; j++) {
-            struct pollfd *p = &pq->pds[j];
-            p->revents = E->tab[p->fd].revents &
-                         (p->events | POLLERR | POLLHUP | POLLNVAL);
-        }
         ur_pollset_del(pq);
         _st_pollq_wake(pq);
     }

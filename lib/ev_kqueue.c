@@ -332,13 +332,11 @@ static int kq_pollset_add(_st_pollq_t *pq)
 {
     int i, maxfd = -1;
 
+    /* kqueue has no priority filter: POLLPRI is refused. */
+    if (_st_pollq_check(pq, POLLIN | POLLOUT, 0) < 0)
+        return -1;
     for (i = 0; i < pq->npds; i++) {
         const struct pollfd *p = &pq->pds[i];
-        if (p->fd < 0 || p->events == 0 ||
-            (p->events & ~(POLLIN | POLLOUT))) {
-            errno = EINVAL;
-            return -1;
-        }
         if (p->fd > maxfd)
             maxfd = p->fd;
     }

@@ -49,14 +49,9 @@ static void pol_destroy(void)
 
 static int pol_pollset_add(_st_pollq_t *pq)
 {
-    int i;
-
-    for (i = 0; i < pq->npds; i++) {
-        if (pq->pds[i].fd < 0 || pq->pds[i].events == 0) {
-            errno = EINVAL;
-            return -1;
-        }
-    }
+    /* poll(2) takes any event bits. */
+    if (_st_pollq_check(pq, (short)~0, 0) < 0)
+        return -1;
     P->total += (size_t)pq->npds;
     return 0;
 }

@@ -42,14 +42,8 @@ static int sel_pollset_add(_st_pollq_t *pq)
 {
     int i, d;
 
-    for (i = 0; i < pq->npds; i++) {
-        struct pollfd *p = &pq->pds[i];
-        if (p->fd < 0 || p->fd >= FD_SETSIZE || p->events == 0 ||
-            (p->events & ~(POLLIN | POLLOUT | POLLPRI))) {
-            errno = EINVAL;
-            return -1;
-        }
-    }
+    if (_st_pollq_check(pq, POLLIN | POLLOUT | POLLPRI, FD_SETSIZE) < 0)
+        return -1;
     for (i = 0; i < pq->npds; i++) {
         struct pollfd *p = &pq->pds[i];
         for (d = 0; d < 3; d++) {

@@ -44,4 +44,24 @@ static inline void _st_fdwait_unlink(_st_pollnode_t **head,
         n->links.next->prev = n->links.prev;
 }
 
+/* Write each entry's revents from the bits that fired on its descriptor
+ * (fired(fd)): the requested directions plus errors, hang-ups and invalid
+ * descriptors, which are reported even when not asked for.  Returns the
+ * number of entries with something to report; 0 means the request
+ * ignores what fired and keeps waiting (its revents are then all 0, and
+ * are rewritten before it is ever woken). */
+static inline int _st_fdwait_deliver(_st_pollq_t *pq, short (*fired)(int fd))
+{
+    int j, hits = 0;
+
+    for (j = 0; j < pq->npds; j++) {
+        struct pollfd *p = &pq->pds[j];
+        p->revents = fired(p->fd) &
+                     (p->events | POLLERR | POLLHUP | POLLNVAL);
+        if (p->revents)
+            hits++;
+    }
+    return hits;
+}
+
 #endif /* ST_FDWAIT_H */
