@@ -87,49 +87,7 @@ static int test_pingpong(void)
 
 /* Many live integer and floating-point values across yields: only
  * callee-saved registers (or spills) can hold them across the call. */
-static volatile int yield_on = 1;
-
-static __attribute__((noinline)) void maybe_yield(void)
-{
-    if (yield_on)
-        st_thread_yield();
-}
-
-static __attribute__((noinline)) unsigned long regs_work(unsigned long seed)
-{
-    unsigned long a = seed, b = seed * 3, c = seed * 5, d = seed * 7;
-    unsigned long e = seed ^ 11, f = seed ^ 13, g = seed + 17, h = seed + 19;
-    unsigned long i2 = seed * 23, j = seed * 29, k = seed + 31, l = seed + 37;
-    double fa = (double)seed, fb = fa * 0.5, fc = fa + 0.25, fd = fa - 0.75;
-    double fe = fa * 1.5, ff = fa + 2.0, fg = fa * 0.125, fh = fa + 3.5;
-    int n;
-
-    for (n = 0; n < 40; n++) {
-        a = a * 6364136223846793005UL + b;
-        b ^= c + (unsigned long)n;
-        c += d * 3;
-        d ^= e << 1;
-        e += f;
-        f ^= g >> 3;
-        g += h * 5;
-        h ^= i2;
-        i2 += j;
-        j ^= k + 7;
-        k += l;
-        l ^= a >> 7;
-        fa = fa * 0.75 + fb;
-        fb = fb * 0.5 + fc;
-        fc = fc * 0.25 + fd;
-        fd = fd * 0.125 + fe;
-        fe = fe * 0.5 + ff;
-        ff = ff * 0.25 + fg;
-        fg = fg * 0.75 + fh;
-        fh = fh * 0.5 + (double)(n & 7);
-        maybe_yield();
-    }
-    return a ^ b ^ c ^ d ^ e ^ f ^ g ^ h ^ i2 ^ j ^ k ^ l ^
-           (unsigned long)(long)(fa + fb + fc + fd + fe + ff + fg + fh);
-}
+#include "regwork.h"
 
 static void *regs_thread(void *arg)
 {
@@ -143,10 +101,10 @@ static int test_registers(void)
     void *rv;
     int i;
 
-    yield_on = 0;
+    regs_yield = 0;
     for (i = 0; i < 3; i++)
         expect[i] = regs_work((unsigned long)(i + 1) * 1000003UL);
-    yield_on = 1;
+    regs_yield = 1;
     for (i = 0; i < 3; i++) {
         t[i] = st_thread_create(regs_thread,
                                 (void *)((unsigned long)(i + 1) * 1000003UL),
