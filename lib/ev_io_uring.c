@@ -25,6 +25,24 @@
  * the poll waiters of its descriptor and direction (epoll would have
  * reported the readiness to them too, before anyone read the data).
  *
+ * Known-empty receive queues.  By the spec a read first tries the system
+ * call, but on a keep-alive connection that try fails with EAGAIN on
+ * nearly every request.  So each read or accept operation is linked to a
+ * one-shot POLLIN poll (the readiness poll), which the kernel arms only
+ * after the operation has completed, and which then fires at once if
+ * anything is left, or later at the next arrival.  While the latest such
+ * poll of a descriptor has completed its operation successfully and not
+ * fired, the queue is known empty and io.c skips the doomed call and
+ * queues the operation at once (_st_uring_skip).  Only the latest poll
+ * counts: an older one fires with the arrival that completes the next
+ * operation, which says nothing about the time after it.  The ring runs
+ * task work promptly (no DEFER_TASKRUN), so a poll firing because this
+ * thread wrote to a socket is a CQE before its write() returns; CQEs not
+ * yet reaped are scanned (not consumed) before a mark is trusted.  Data
+ * whose CQE the kernel has not posted yet comes from another CPU, a race
+ * a read could equally have lost; and a wrong mark can only cost a
+ * switch, as the operation then completes in the next idle pass.
+ *
  * After fork the ring's memory is shared with the parent: the child
  * drops its mapping without touching it, makes a new ring, re-arms the
  * polls of every waiting descriptor and re-submits pending operations.
@@ -62,6 +80,7 @@
 #define TAG_NONE        0ULL            /* removals and cancels: ignored */
 #define TAG_POLL        1ULL            /* gen << 34 | fd << 2 | 1 */
 #define TAG_OP          2ULL            /* (ur_op_t *) | 2 */
+#define TAG_RPOLL       3ULL            /* readiness: gen << 34 | fd << 2 | 3 */
 #define TAG_MASK        3ULL
 #define GEN_MASK        0x3fffffffu
 
@@ -74,6 +93,11 @@ typedef struct ur_fd {
     short revents;                      /* scratch: fired bits (POLL*) */
     char dirty;                         /* on the dirty list */
     char nosock;                        /* socket operations fail: use polls */
+    char rpoll;                         /* latest readiness poll pending */
+    char opoll;                         /* an older one still armed */
+    char empty;                         /* receive queue known empty */
+    unsigned int rgen;                  /* generation of the latest */
+    unsigned int ogen;                  /* and of the older one */
     _st_pollnode_t *waiters;            /* NULL-terminated node list */
 } ur_fd_t;
 
@@ -85,6 +109,8 @@ typedef struct ur_op {
     int res;                            /* CQE result once done */
     int done;                           /* CQE seen */
     int cancelling;                     /* cancel queued */
+    int linked;                         /* a readiness poll follows it */
+    unsigned int pgen;                  /* that poll's generation */
 } ur_op_t;
 
 typedef struct ur_ready {
@@ -104,6 +130,7 @@ struct ur_state {
     ur_ready_t *ready;                  /* scratch: requests to wake */
     int readycap;                       /* its entries */
     _st_clist_t ops;                    /* pending operations */
+    unsigned int scan;                  /* CQ index scanned for news up to */
 };
 
 static __thread struct ur_state *E __attribute__((tls_model("initial-exec")));
@@ -118,11 +145,14 @@ static int ring_setup(struct io_uring *ring, unsigned int entries,
                       unsigned int cq)
 {
     struct io_uring_params p;
+    /* No DEFER_TASKRUN: for the known-empty marks, completions must be
+     * posted whenever this thread leaves a system call, not only in
+     * io_uring_enter.  COOP_TASKRUN keeps that (it only spares the IPI
+     * to a thread running elsewhere in user space, which costs more than
+     * everything saved here). */
     static const unsigned int tries[] = {
-#if defined(IORING_SETUP_DEFER_TASKRUN)
         IORING_SETUP_SUBMIT_ALL | IORING_SETUP_SINGLE_ISSUER |
-            IORING_SETUP_DEFER_TASKRUN,
-#endif
+            IORING_SETUP_COOP_TASKRUN,
         IORING_SETUP_SUBMIT_ALL | IORING_SETUP_COOP_TASKRUN,
         IORING_SETUP_SUBMIT_ALL,
         0
@@ -286,12 +316,51 @@ static void queue_poll_remove(int fd)
     e->armed = 0;
 }
 
+static uint64_t rpoll_ud(int fd, unsigned int gen)
+{
+    return ((uint64_t)gen << 34) | ((uint64_t)(unsigned int)fd << 2) |
+           TAG_RPOLL;
+}
+
+static void remove_rpoll(int fd, unsigned int gen)
+{
+    struct io_uring_sqe *sqe = get_sqe();
+
+    io_uring_prep_poll_remove(sqe, rpoll_ud(fd, gen));
+    io_uring_sqe_set_data64(sqe, TAG_NONE);
+}
+
+/* Forget what we know about fd's receive queue; drop its readiness polls
+ * (they hold a file reference).  Returns 1 if an SQE was queued. */
+static int reset_rstate(int fd)
+{
+    ur_fd_t *e = &E->tab[fd];
+    int queued = 0;
+
+    e->empty = 0;
+    if (e->rpoll) {
+        remove_rpoll(fd, e->rgen);
+        e->rpoll = 0;
+        queued = 1;
+    }
+    if (e->opoll) {
+        remove_rpoll(fd, e->ogen);
+        e->opoll = 0;
+        queued = 1;
+    }
+    return queued;
+}
+
 static void queue_op(ur_op_t *op)
 {
     const _st_io_req_t *r = op->req;
-    struct io_uring_sqe *sqe = get_sqe();
+    struct io_uring_sqe *sqe;
     size_t len = r->len > 0x7ffff000 ? 0x7ffff000 : r->len;   /* read(2)'s cap */
 
+    /* A link must go in one submission: room for both SQEs first. */
+    if (op->linked && io_uring_sq_space_left(&E->ring) < 2)
+        io_uring_submit(&E->ring);
+    sqe = get_sqe();
     switch (r->kind) {
     case ST_IO_RECV:
         io_uring_prep_recv(sqe, r->osfd, r->buf, len, 0);
@@ -311,6 +380,13 @@ static void queue_op(ur_op_t *op)
         break;
     }
     io_uring_sqe_set_data64(sqe, (uint64_t)(uintptr_t)op | TAG_OP);
+    if (op->linked) {
+        /* Armed by the kernel only once the operation has succeeded. */
+        io_uring_sqe_set_flags(sqe, IOSQE_IO_LINK);
+        sqe = io_uring_get_sqe(&E->ring);
+        io_uring_prep_poll_add(sqe, r->osfd, POLLIN | POLLRDHUP);
+        io_uring_sqe_set_data64(sqe, rpoll_ud(r->osfd, op->pgen));
+    }
 }
 
 static void queue_cancel(ur_op_t *op)
@@ -344,10 +420,14 @@ static void ur_rebuild(void)
         _st_fatal(__FILE__, __LINE__, "io_uring_queue_init after fork");
     E->fork_gen = _st_fork_generation();
     E->ndirty = 0;
+    E->scan = 0;
     for (fd = 0; fd < E->tabsize; fd++) {
         ur_fd_t *e = &E->tab[fd];
         e->armed = 0;
         e->dirty = 0;
+        e->rpoll = 0;
+        e->opoll = 0;
+        e->empty = 0;
         if (e->rd || e->wr || e->ex) {
             e->dirty = 1;
             E->dirty[E->ndirty++] = fd;
@@ -361,6 +441,7 @@ static void ur_rebuild(void)
             if (op->thread->state == ST_ST_IO_WAIT)
                 _st_wake(op->thread);
         } else {
+            op->linked = 0;
             queue_op(op);
         }
     }
@@ -474,6 +555,66 @@ static void ur_pollset_del(_st_pollq_t *pq)
     ur_unregister(pq, pq->npds);
 }
 
+/* ---- known-empty receive queues ---------------------------------------- */
+
+/* An operation of e's descriptor completed. */
+static void note_op(ur_fd_t *e, const ur_op_t *op, int res)
+{
+    if (op->req->kind != ST_IO_RECV && op->req->kind != ST_IO_RECVMSG &&
+        op->req->kind != ST_IO_ACCEPT)
+        return;
+    /* Its readiness poll is armed now, unless it fired already. */
+    e->empty = op->linked && res >= 0 && e->rpoll && e->rgen == op->pgen;
+}
+
+/* Clear the marks of descriptors with readiness news in CQEs not yet
+ * reaped; dispatch still handles those CQEs in order later. */
+static void scan_cq(unsigned int tail)
+{
+    struct io_uring_cq *cq = &E->ring.cq;
+    unsigned int i = E->scan;
+
+    if ((int)(i - *cq->khead) < 0)
+        i = *cq->khead;
+    for (; i != tail; i++) {
+        uint64_t ud = cq->cqes[i & cq->ring_mask].user_data;
+        int fd = (int)((ud >> 2) & 0xffffffffu);
+        ur_fd_t *e;
+        if ((ud & TAG_MASK) != TAG_POLL && (ud & TAG_MASK) != TAG_RPOLL)
+            continue;
+        if (fd < 0 || fd >= E->tabsize)
+            continue;
+        e = &E->tab[fd];
+        if ((ud & TAG_MASK) == TAG_POLL || e->rgen == (unsigned int)(ud >> 34))
+            e->empty = 0;
+    }
+    E->scan = tail;
+}
+
+/* io.c: would a read of osfd certainly block now?  Then it skips the
+ * system call.  Never with an interrupt pending: a read that finds data
+ * must succeed then, so the kernel has the last word. */
+int _st_uring_skip(int osfd)
+{
+    ur_fd_t *e;
+    unsigned int tail;
+
+    if (E == NULL || osfd < 0 || osfd >= E->tabsize)
+        return 0;
+    e = &E->tab[osfd];
+    if (!e->empty || !e->rpoll || e->nosock ||
+        (VP->current->flags & ST_FL_INTERRUPT) ||
+        E->fork_gen != _st_fork_generation())
+        return 0;
+    /* CQEs the kernel could not fit are not in the ring to scan. */
+    if (IO_URING_READ_ONCE(*E->ring.sq.kflags) & IORING_SQ_CQ_OVERFLOW)
+        return 0;
+    tail = io_uring_smp_load_acquire(E->ring.cq.ktail);
+    if (tail != E->scan)
+        scan_cq(tail);
+    return e->empty;
+}
+
 /* ---- dispatch ---------------------------------------------------------- */
 
 static short fired_bits(int fd)
@@ -557,6 +698,8 @@ static void ur_dispatch(void)
             ur_op_t *op = (ur_op_t *)(uintptr_t)(ud & ~TAG_MASK);
             int fd = op->req->osfd;
             op_finish(op, cqe->res);
+            if (fd < E->tabsize)
+                note_op(&E->tab[fd], op, cqe->res);
             /* The descriptor was ready: poll waiters in that direction
              * are woken too, as with epoll, even though the operation
              * may have taken the data already. */
@@ -578,6 +721,7 @@ static void ur_dispatch(void)
             if (fd < 0 || fd >= E->tabsize)
                 continue;
             e = &E->tab[fd];
+            e->empty = 0;
             if (!e->armed || e->gen != gen)
                 continue;               /* stale: removed or replaced */
             e->armed = 0;               /* one-shot: it is gone */
@@ -591,9 +735,24 @@ static void ur_dispatch(void)
                     rev |= (short)needed(e);
             }
             nready = fire(fd, rev, nready, &nfired);
+        } else if ((ud & TAG_MASK) == TAG_RPOLL) {
+            int fd = (int)((ud >> 2) & 0xffffffffu);
+            unsigned int gen = (unsigned int)(ud >> 34);
+            ur_fd_t *e;
+
+            if (fd < 0 || fd >= E->tabsize)
+                continue;
+            e = &E->tab[fd];
+            if (e->rpoll && e->rgen == gen) {
+                e->rpoll = 0;           /* something arrived, or cancelled */
+                e->empty = 0;
+            } else if (e->opoll && e->ogen == gen) {
+                e->opoll = 0;
+            }
         }
     }
     io_uring_cq_advance(&E->ring, seen);
+    E->scan = *E->ring.cq.khead;
 
     if (nready > 1)
         qsort(E->ready, (size_t)nready, sizeof *E->ready, by_seq);
@@ -658,6 +817,24 @@ long _st_uring_io(const _st_io_req_t *req, st_utime_t timeout)
     op.req = req;
     op.thread = me;
     op.seq = vp->pollq_seq++;
+    if (req->kind == ST_IO_RECV || req->kind == ST_IO_RECVMSG ||
+        req->kind == ST_IO_ACCEPT) {
+        ur_fd_t *e = &E->tab[req->osfd];
+        if (e->rpoll) {
+            /* Still armed (nothing arrived): it will fire with what
+             * completes this operation, so it no longer counts.  Keep
+             * one such for removal at close; drop an even older one. */
+            if (e->opoll)
+                remove_rpoll(req->osfd, e->ogen);
+            e->opoll = 1;
+            e->ogen = e->rgen;
+        }
+        e->rgen = (e->rgen + 1) & GEN_MASK;
+        e->rpoll = 1;
+        e->empty = 0;                   /* until the operation completes */
+        op.linked = 1;
+        op.pgen = e->rgen;
+    }
     queue_op(&op);
     _st_clist_append(&E->ops, &op.links);
     E->tab[req->osfd].nops++;
@@ -694,6 +871,8 @@ long _st_uring_io(const _st_io_req_t *req, st_utime_t timeout)
         }
         return -1;
     }
+    /* The caller falls back to a poll and the system call. */
+    E->tab[req->osfd].empty = 0;
     switch (res) {
     case -ENOTSOCK:
     case -EOPNOTSUPP:
@@ -720,12 +899,10 @@ static int ur_fd_new(int osfd)
     e = &E->tab[osfd];
     if (e->refs == 0) {
         e->nosock = 0;
-        if (e->armed && !needed(e)) {
-            /* A poll left by an earlier owner of this number. */
-            check_fork();
-            if (e->armed)
-                queue_poll_remove(osfd);
-        }
+        check_fork();
+        if (e->armed && !needed(e))
+            queue_poll_remove(osfd);    /* left by an earlier owner */
+        reset_rstate(osfd);
     }
     e->refs++;
     return 0;
@@ -734,6 +911,7 @@ static int ur_fd_new(int osfd)
 static int ur_fd_close(int osfd)
 {
     ur_fd_t *e;
+    int queued;
 
     if (osfd >= E->tabsize)
         return 0;
@@ -743,11 +921,14 @@ static int ur_fd_close(int osfd)
         return -1;
     }
     check_fork();
+    /* Polls hold a file reference: drop them before close(). */
+    queued = reset_rstate(osfd);
     if (e->armed) {
-        /* The poll holds a file reference: drop it before close(). */
         queue_poll_remove(osfd);
-        io_uring_submit(&E->ring);
+        queued = 1;
     }
+    if (queued)
+        io_uring_submit(&E->ring);
     return 0;
 }
 
@@ -758,12 +939,17 @@ static void ur_fd_free(int osfd)
     if (osfd >= E->tabsize)
         return;
     e = &E->tab[osfd];
-    if (e->refs > 0 && --e->refs == 0 && e->armed && !needed(e)) {
+    if (e->refs > 0 && --e->refs == 0) {
+        /* The descriptor leaves our hands: our marks would go stale. */
+        int queued;
         check_fork();
-        if (e->armed) {
+        queued = reset_rstate(osfd);
+        if (e->armed && !needed(e)) {
             queue_poll_remove(osfd);
-            io_uring_submit(&E->ring);
+            queued = 1;
         }
+        if (queued)
+            io_uring_submit(&E->ring);
     }
 }
 

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "common.h"
+#include "fdwait.h"
 #include "netfd.h"
 
 #define WOULDBLOCK(e) ((e) == EAGAIN || (e) == EWOULDBLOCK)
@@ -142,29 +143,42 @@ static int uring_io(const _st_io_req_t *req, st_utime_t timeout, ssize_t *res)
     *res = (ssize_t)r;
     return 1;
 }
+
+/* A read (or accept) the backend knows would fail with EAGAIN skips the
+ * system call and goes straight to the wait: it would switch anyway. */
+static inline int uring_skip(st_netfd_t fd)
+{
+    return VP->ev == &_st_eventsys_io_uring && _st_uring_skip(fd->osfd);
+}
+
 #define URING_REQ(var, ...) _st_io_req_t var = { __VA_ARGS__ }
 #define URING_IO(req, timeout, res) uring_io((req), (timeout), (res))
+#define URING_SKIP(fd) uring_skip(fd)
 #else
 #define URING_REQ(var, ...) const void *var = NULL
 #define URING_IO(req, timeout, res) ((void)(req), (void)(res), 0)
+#define URING_SKIP(fd) ((void)(fd), 0)
 #endif
 
 /*
  * The common pattern: try the non-blocking call; retry on EINTR; on
  * EAGAIN wait for the direction with a fresh timeout and retry; any other
  * error is returned.  CALL is re-evaluated each time.  REQ (or NULL)
- * describes the call for the io_uring backend.
+ * describes the call for the io_uring backend, which performs it itself;
+ * SKIP says the call is known to block (skip it and wait at once).
  */
-#define IO_LOOP_REQ(res, fd, dir, timeout, CALL, REQ)                     \
+#define IO_LOOP_REQ(res, fd, dir, timeout, CALL, REQ, SKIP)               \
     for (;;) {                                                            \
         ssize_t uring_res_;                                               \
-        (res) = (CALL);                                                   \
-        if ((res) >= 0)                                                   \
-            break;                                                        \
-        if (errno == EINTR)                                               \
-            continue;                                                     \
-        if (!WOULDBLOCK(errno))                                           \
-            return -1;                                                    \
+        if (!(SKIP)) {                                                    \
+            (res) = (CALL);                                               \
+            if ((res) >= 0)                                               \
+                break;                                                    \
+            if (errno == EINTR)                                           \
+                continue;                                                 \
+            if (!WOULDBLOCK(errno))                                       \
+                return -1;                                                \
+        }                                                                 \
         if ((REQ) != NULL && URING_IO((REQ), (timeout), &uring_res_)) {   \
             if (uring_res_ < 0)                                           \
                 return -1;                                                \
@@ -175,7 +189,10 @@ static int uring_io(const _st_io_req_t *req, st_utime_t timeout, ssize_t *res)
             return -1;                                                    \
     }
 #define IO_LOOP(res, fd, dir, timeout, CALL)                              \
-    IO_LOOP_REQ(res, fd, dir, timeout, CALL, (const void *)NULL)
+    IO_LOOP_REQ(res, fd, dir, timeout, CALL, (const void *)NULL, 0)
+/* A read that the io_uring backend can do itself or know to be doomed. */
+#define IO_LOOP_READ(res, fd, timeout, CALL, REQ)                         \
+    IO_LOOP_REQ(res, fd, POLLIN, timeout, CALL, REQ, URING_SKIP(fd))
 
 #define CHECK_FD(fd, ret)                                                 \
     do {                                                                  \
@@ -209,6 +226,10 @@ st_netfd_t st_accept(st_netfd_t fd, struct sockaddr *addr, int *addrlen,
         URING_REQ(req, .kind = ST_IO_ACCEPT, .osfd = fd->osfd,
                   .flags = SOCK_NONBLOCK, .addr = addr, .addrlen = lenp);
 #endif
+#if defined(ST_HAVE_IO_URING_BACKEND) && defined(SOCK_NONBLOCK)
+        if (URING_SKIP(fd))
+            goto uring_wait;            /* no connection is queued */
+#endif
 #if defined(HAVE_ACCEPT4) && defined(SOCK_NONBLOCK)
         osfd = accept4(fd->osfd, addr, lenp, SOCK_NONBLOCK);
 #else
@@ -221,6 +242,7 @@ st_netfd_t st_accept(st_netfd_t fd, struct sockaddr *addr, int *addrlen,
         if (!WOULDBLOCK(errno))
             return NULL;
 #if defined(ST_HAVE_IO_URING_BACKEND) && defined(SOCK_NONBLOCK)
+    uring_wait:
         if (URING_IO(&req, timeout, &ures)) {
             if (ures >= 0) {
                 osfd = (int)ures;
@@ -295,8 +317,7 @@ ssize_t st_read(st_netfd_t fd, void *buf, size_t nbyte, st_utime_t timeout)
     {
         URING_REQ(req, .kind = ST_IO_RECV, .osfd = fd->osfd, .buf = buf,
                   .len = nbyte);
-        IO_LOOP_REQ(n, fd, POLLIN, timeout, read(fd->osfd, buf, nbyte),
-                    &req);
+        IO_LOOP_READ(n, fd, timeout, read(fd->osfd, buf, nbyte), &req);
     }
     return n;
 }
@@ -314,8 +335,7 @@ ssize_t st_readv(st_netfd_t fd, const struct iovec *iov, int iov_size,
         memset(&msg, 0, sizeof msg);
         msg.msg_iov = (struct iovec *)(uintptr_t)iov;
         msg.msg_iovlen = iov_size > 0 ? (size_t)iov_size : 0;
-        IO_LOOP_REQ(n, fd, POLLIN, timeout, readv(fd->osfd, iov, iov_size),
-                    &req);
+        IO_LOOP_READ(n, fd, timeout, readv(fd->osfd, iov, iov_size), &req);
     }
     return n;
 }
@@ -355,6 +375,7 @@ static int resid_io(st_netfd_t fd, struct iovec **iov, int *iov_size,
                     st_utime_t timeout, int writing)
 {
     ssize_t n;
+    int doomed = 0;                     /* the next read is known to block */
 
     CHECK_FD(fd, -1);
     if (iov == NULL || iov_size == NULL || *iov_size < 0) {
@@ -363,12 +384,17 @@ static int resid_io(st_netfd_t fd, struct iovec **iov, int *iov_size,
     }
     skip_empty(iov, iov_size);
     while (*iov_size > 0) {
-        if (*iov_size == 1)
+        if (!writing && (doomed || URING_SKIP(fd))) {
+            n = -1;
+            errno = EAGAIN;
+            doomed = 0;
+        } else if (*iov_size == 1) {
             n = writing ? write(fd->osfd, (*iov)->iov_base, (*iov)->iov_len)
                         : read(fd->osfd, (*iov)->iov_base, (*iov)->iov_len);
-        else
+        } else {
             n = writing ? writev(fd->osfd, *iov, *iov_size)
                         : readv(fd->osfd, *iov, *iov_size);
+        }
         if (n < 0) {
             if (errno == EINTR)
                 continue;
@@ -397,6 +423,10 @@ static int resid_io(st_netfd_t fd, struct iovec **iov, int *iov_size,
                     consume(iov, iov_size, (size_t)n);
                     if (*iov_size == 0)
                         break;
+                    if (!writing && URING_SKIP(fd)) {
+                        doomed = 1;     /* the operation is the wait */
+                        continue;
+                    }
                 }
             }
 #endif
@@ -406,6 +436,10 @@ static int resid_io(st_netfd_t fd, struct iovec **iov, int *iov_size,
             consume(iov, iov_size, (size_t)n);
             if (*iov_size == 0)
                 break;
+            if (!writing && URING_SKIP(fd)) {
+                doomed = 1;             /* the operation is the wait */
+                continue;
+            }
         }
         if (st_netfd_poll(fd, writing ? POLLOUT : POLLIN, timeout) < 0)
             return -1;

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* check_uring.c - the io_uring event system: selection, a keep-alive
- * request/response loop, cancellation races, fork. */
+ * request/response loop, cancellation races, known-empty queues, fork. */
 #include "testutil.h"
 
 #include <fcntl.h>
@@ -319,6 +319,377 @@ START_TEST(uring_read_timeout_then_data)
 }
 END_TEST
 
+/* ---- known-empty receive queues ------------------------------------------
+ * After a read operation completes, io_uring knows the queue is empty
+ * until a poll armed behind it fires, and then skips the read system call.
+ * None of that may be visible: a read that finds data never switches,
+ * interrupts act as the spec says, nothing is lost or reordered. */
+
+static int ke_other_ran;
+
+static void *ke_set_flag(void *arg)
+{
+    (void)arg;
+    ke_other_ran = 1;
+    return NULL;
+}
+
+static void *ke_write_one(void *arg)
+{
+    ck_assert_int_eq(st_write(arg, "x", 1, ST_UTIME_NO_TIMEOUT), 1);
+    return NULL;
+}
+
+/* Leave b known empty: a read of it blocks and completes as an
+ * operation (another thread writes the byte). */
+static void ke_prime(st_netfd_t a, st_netfd_t b)
+{
+    char c;
+
+    ck_assert_ptr_nonnull(st_thread_create(ke_write_one, a, 0, 0));
+    ck_assert_int_eq(st_read(b, &c, 1, st_test_usec(5000000)), 1);
+    ck_assert_int_eq(c, 'x');
+}
+
+static void ke_unix_pair(st_netfd_t *a, st_netfd_t *b)
+{
+    int sv[2];
+
+    ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+    *a = st_netfd_open_socket(sv[0]);
+    *b = st_netfd_open_socket(sv[1]);
+    ck_assert_ptr_nonnull(*a);
+    ck_assert_ptr_nonnull(*b);
+}
+
+/* Let the flag-setting thread run before the next round. */
+static void ke_drain(void)
+{
+    st_usleep(0);
+    ck_assert_int_eq(ke_other_ran, 1);
+}
+
+/* Write, then read the other end (also with st_read_fully and accept):
+ * the data is there, so no switch may happen in between. */
+START_TEST(uring_write_then_read_no_switch)
+{
+    st_netfd_t a, b;
+    char buf[64];
+    int i;
+
+    if (!uring_init())
+        return;
+    for (i = 0; i < 200; i++) {
+        if (i % 2)
+            ke_unix_pair(&a, &b);
+        else
+            st_test_tcp_pair(&a, &b);
+        ke_prime(a, b);
+        ke_other_ran = 0;
+        ck_assert_ptr_nonnull(st_thread_create(ke_set_flag, NULL, 0, 0));
+        ck_assert_int_eq(st_write(a, "hello", 5, ST_UTIME_NO_TIMEOUT), 5);
+        if (i % 4 < 2) {
+            ck_assert_int_eq(st_read(b, buf, sizeof buf, ST_UTIME_NO_TIMEOUT),
+                             5);
+        } else {
+            ck_assert_int_eq(st_read_fully(b, buf, 5, ST_UTIME_NO_TIMEOUT),
+                             5);
+        }
+        ck_assert_int_eq(ke_other_ran, 0);
+        ck_assert(memcmp(buf, "hello", 5) == 0);
+        ke_drain();
+        st_netfd_close(a);
+        st_netfd_close(b);
+    }
+}
+END_TEST
+
+static void *ke_connect(void *arg)
+{
+    struct sockaddr_in *sin = arg;
+    int s = socket(AF_INET, SOCK_STREAM, 0);
+    st_netfd_t c = st_netfd_open_socket(s);
+
+    ck_assert_ptr_nonnull(c);
+    ck_assert_int_eq(st_connect(c, (struct sockaddr *)sin, sizeof *sin,
+                                st_test_usec(5000000)), 0);
+    return c;
+}
+
+START_TEST(uring_connect_then_accept_no_switch)
+{
+    struct sockaddr_in sin;
+    socklen_t len = sizeof sin;
+    int l = socket(AF_INET, SOCK_STREAM, 0), i;
+    st_netfd_t lfd, c, s;
+    st_thread_t t;
+    void *cv;
+
+    if (!uring_init())
+        return;
+    memset(&sin, 0, sizeof sin);
+    sin.sin_family = AF_INET;
+    sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    ck_assert_int_eq(bind(l, (struct sockaddr *)&sin, sizeof sin), 0);
+    ck_assert_int_eq(listen(l, 16), 0);
+    ck_assert_int_eq(getsockname(l, (struct sockaddr *)&sin, &len), 0);
+    lfd = st_netfd_open_socket(l);
+    ck_assert_ptr_nonnull(lfd);
+    for (i = 0; i < 50; i++) {
+        /* A blocked accept completes as an operation: known empty. */
+        t = st_thread_create(ke_connect, &sin, 1, 0);
+        ck_assert_ptr_nonnull(t);
+        s = st_accept(lfd, NULL, NULL, st_test_usec(5000000));
+        ck_assert_ptr_nonnull(s);
+        ck_assert_int_eq(st_thread_join(t, &cv), 0);
+        st_netfd_close(cv);
+        st_netfd_close(s);
+        /* A connection made by this thread is there at once. */
+        {
+            int fd = socket(AF_INET, SOCK_STREAM, 0);
+            ck_assert_int_eq(connect(fd, (struct sockaddr *)&sin, sizeof sin),
+                             0);
+            c = st_netfd_open_socket(fd);
+            ck_assert_ptr_nonnull(c);
+        }
+        ke_other_ran = 0;
+        ck_assert_ptr_nonnull(st_thread_create(ke_set_flag, NULL, 0, 0));
+        s = st_accept(lfd, NULL, NULL, ST_UTIME_NO_TIMEOUT);
+        ck_assert_ptr_nonnull(s);
+        ck_assert_int_eq(ke_other_ran, 0);
+        ke_drain();
+        st_netfd_close(c);
+        st_netfd_close(s);
+    }
+    st_netfd_close(lfd);
+}
+END_TEST
+
+/* An empty socket known as such, with an interrupt pending: EINTR, no
+ * switch; the interrupt is consumed. */
+START_TEST(uring_skip_interrupt_empty)
+{
+    st_netfd_t a, b;
+    char c;
+    int i;
+
+    if (!uring_init())
+        return;
+    st_test_tcp_pair(&a, &b);
+    for (i = 0; i < 100; i++) {
+        ke_prime(a, b);
+        ke_other_ran = 0;
+        ck_assert_ptr_nonnull(st_thread_create(ke_set_flag, NULL, 0, 0));
+        st_thread_interrupt(st_thread_self());
+        errno = 0;
+        ck_assert_int_eq(st_read(b, &c, 1, ST_UTIME_NO_TIMEOUT), -1);
+        ck_assert_int_eq(errno, EINTR);
+        ck_assert_int_eq(ke_other_ran, 0);
+        ke_drain();
+        errno = 0;
+        ck_assert_int_eq(st_read(b, &c, 1, 1000), -1);
+        ck_assert_int_eq(errno, ETIME);
+    }
+}
+END_TEST
+
+/* Data queued and an interrupt pending: the read returns the data and
+ * leaves the interrupt for the next wait. */
+START_TEST(uring_skip_interrupt_data)
+{
+    st_netfd_t a, b;
+    char buf[8];
+    int i;
+
+    if (!uring_init())
+        return;
+    st_test_tcp_pair(&a, &b);
+    for (i = 0; i < 100; i++) {
+        ke_prime(a, b);
+        ck_assert_int_eq(st_write(a, "abc", 3, ST_UTIME_NO_TIMEOUT), 3);
+        st_thread_interrupt(st_thread_self());
+        ck_assert_int_eq(st_read(b, buf, sizeof buf, ST_UTIME_NO_TIMEOUT), 3);
+        ck_assert(memcmp(buf, "abc", 3) == 0);
+        errno = 0;
+        ck_assert_int_eq(st_read(b, buf, sizeof buf, ST_UTIME_NO_TIMEOUT), -1);
+        ck_assert_int_eq(errno, EINTR);
+    }
+}
+END_TEST
+
+/* 10,000 messages of 1 to 3000 bytes from a writer thread (loop 0), or
+ * from another process writing with plain write() (loop 1, so arrivals
+ * race with the marks from another CPU); the reader reads with random
+ * sizes and timeouts.  Byte count and checksum must match. */
+#define KE_MSGS 10000
+
+static void *ke_st_writer(void *arg)
+{
+    unsigned char buf[3000];
+    uint32_t h = 2166136261u;
+    int i;
+
+    for (i = 0; i < KE_MSGS; i++) {
+        size_t n = 1 + rnd() % sizeof buf, k;
+        for (k = 0; k < n; k++)
+            buf[k] = (unsigned char)rnd();
+        h = fnv(h, buf, n);
+        ck_assert_int_eq(st_write(arg, buf, n, ST_UTIME_NO_TIMEOUT),
+                         (ssize_t)n);
+        if (rnd() % 3 == 0)
+            st_usleep(rnd() % 4 == 0 ? 100 : 0);
+    }
+    ck_assert_int_eq(st_write(arg, &h, sizeof h, ST_UTIME_NO_TIMEOUT),
+                     (ssize_t)sizeof h);
+    st_netfd_close(arg);
+    return NULL;
+}
+
+static void ke_proc_writer(int fd)
+{
+    unsigned char buf[3000];
+    uint32_t h = 2166136261u;
+    int i;
+
+    for (i = 0; i < KE_MSGS; i++) {
+        size_t n = 1 + rnd() % sizeof buf, k, off = 0;
+        for (k = 0; k < n; k++)
+            buf[k] = (unsigned char)rnd();
+        h = fnv(h, buf, n);
+        while (off < n) {
+            ssize_t w = write(fd, buf + off, n - off);
+            if (w < 0) {
+                if (errno == EAGAIN || errno == EINTR)
+                    continue;
+                _exit(1);
+            }
+            off += (size_t)w;
+        }
+        if (rnd() % 64 == 0)
+            usleep(50);
+    }
+    if (write(fd, &h, sizeof h) != (ssize_t)sizeof h)
+        _exit(1);
+    _exit(0);
+}
+
+START_TEST(uring_skip_stream_in_order)
+{
+    st_netfd_t a, b;
+    static unsigned char buf[8192 + 4];
+    uint32_t h = 2166136261u, want;
+    size_t tail = 0;
+    pid_t pid = -1;
+    int status;
+
+    if (!uring_init())
+        return;
+    if (_i == 0) {
+        st_test_tcp_pair(&a, &b);
+        ck_assert_ptr_nonnull(st_thread_create(ke_st_writer, a, 0, 0));
+    } else {
+        int sv[2];
+        ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+        pid = fork();
+        ck_assert_int_ge(pid, 0);
+        if (pid == 0) {
+            close(sv[1]);
+            ke_proc_writer(sv[0]);
+        }
+        close(sv[0]);
+        b = st_netfd_open_socket(sv[1]);
+        ck_assert_ptr_nonnull(b);
+    }
+    /* Hash everything but the last 4 bytes (the writer's checksum),
+     * which are only known to be last at EOF or after the count. */
+    for (;;) {
+        size_t want_n = 1 + rnd() % (sizeof buf - sizeof h);
+        ssize_t n;
+        if (rnd() % 8 == 0) {
+            size_t r = want_n;
+            n = st_read_resid(b, buf + tail, &r, st_test_usec(10000000)) < 0
+                ? -1 : (ssize_t)(want_n - r);
+        } else {
+            n = st_read(b, buf + tail, want_n,
+                        rnd() % 16 == 0 ? 200 : st_test_usec(10000000));
+            if (n < 0 && errno == ETIME)
+                continue;
+        }
+        ck_assert_int_ge(n, 0);
+        if (n == 0)
+            break;
+        tail += (size_t)n;
+        if (tail > sizeof h) {
+            h = fnv(h, buf, tail - sizeof h);
+            memmove(buf, buf + tail - sizeof h, sizeof h);
+            tail = sizeof h;
+        }
+    }
+    ck_assert_uint_eq(tail, sizeof h);
+    memcpy(&want, buf, sizeof want);
+    ck_assert_uint_eq(h, want);
+    st_netfd_close(b);
+    if (pid > 0) {
+        ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+        ck_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    }
+}
+END_TEST
+
+/* Closing or freeing a descriptor known empty: the polls behind it let
+ * the socket go (the peer sees EOF), and a new descriptor with the same
+ * number, or a new netfd on the same one, starts afresh. */
+START_TEST(uring_skip_close_reuse)
+{
+    int i;
+
+    if (!uring_init())
+        return;
+    for (i = 0; i < 100; i++) {
+        int sv[2], fd0, fd1;
+        st_netfd_t a, b;
+        char buf[16];
+
+        ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+        fd0 = sv[0];
+        fd1 = sv[1];
+        a = st_netfd_open_socket(fd0);
+        b = st_netfd_open_socket(fd1);
+        ck_assert_ptr_nonnull(a);
+        ck_assert_ptr_nonnull(b);
+        ke_prime(a, b);
+        if (i % 2 == 0) {
+            ck_assert_int_eq(st_netfd_close(b), 0);
+            /* Read behind ST's back: EOF only if nothing holds fd1's file. */
+            ck_assert_int_eq(fcntl(fd0, F_SETFL, 0), 0);
+            ck_assert_int_eq(read(fd0, buf, sizeof buf), 0);
+            st_netfd_free(a);
+            close(fd0);
+            ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+            a = st_netfd_open_socket(sv[0]);
+            b = st_netfd_open_socket(sv[1]);
+        } else {
+            /* Freed, then used outside ST, then wrapped again. */
+            st_netfd_free(b);
+            ck_assert_int_eq(write(fd0, "zz", 2), 2);
+            ck_assert_int_eq(read(fd1, buf, sizeof buf), 2);
+            b = st_netfd_open_socket(fd1);
+        }
+        ck_assert_ptr_nonnull(a);
+        ck_assert_ptr_nonnull(b);
+        ck_assert_int_eq(write(st_netfd_fileno(a), "hey", 3), 3);
+        ke_other_ran = 0;
+        ck_assert_ptr_nonnull(st_thread_create(ke_set_flag, NULL, 0, 0));
+        ck_assert_int_eq(st_read(b, buf, sizeof buf, ST_UTIME_NO_TIMEOUT), 3);
+        ck_assert_int_eq(ke_other_ran, 0);
+        ck_assert(memcmp(buf, "hey", 3) == 0);
+        ke_drain();
+        st_netfd_close(a);
+        st_netfd_close(b);
+    }
+}
+END_TEST
+
 /* ---- fork --------------------------------------------------------------- */
 
 static st_netfd_t fk_a;
@@ -459,6 +830,12 @@ static Suite *uring_suite(void)
     tcase_add_loop_test(tc, uring_timeout_loses_nothing, 0, 5);
     tcase_add_loop_test(tc, uring_interrupt_loses_nothing, 0, 5);
     tcase_add_test(tc, uring_read_timeout_then_data);
+    tcase_add_test(tc, uring_write_then_read_no_switch);
+    tcase_add_test(tc, uring_connect_then_accept_no_switch);
+    tcase_add_test(tc, uring_skip_interrupt_empty);
+    tcase_add_test(tc, uring_skip_interrupt_data);
+    tcase_add_loop_test(tc, uring_skip_stream_in_order, 0, 2);
+    tcase_add_test(tc, uring_skip_close_reuse);
     tcase_add_test(tc, uring_fork_child_works);
     tcase_add_test(tc, uring_poll_regular_file);
 #endif
