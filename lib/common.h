@@ -60,6 +60,14 @@ static inline void _st_clist_remove(_st_clist_t *e)
     e->next = e->prev = e;
 }
 
+/* Remove e and leave its links stale: for the hot paths, where e is
+ * linked again before anyone looks at it. */
+static inline void _st_clist_unlink(_st_clist_t *e)
+{
+    e->next->prev = e->prev;
+    e->prev->next = e->next;
+}
+
 /* ---- stacks ----------------------------------------------------------- */
 typedef struct _st_stack {
     _st_clist_t links;                  /* stack cache membership */
@@ -117,10 +125,16 @@ struct _st_thread {
     void *arg;                          /* its argument */
     void *retval;                       /* value passed to st_thread_exit */
     _st_stack_t *stack;                 /* NULL for the primordial thread */
+    uintptr_t stack_limit;              /* sp below this is an overflow */
+    const volatile uint64_t *red_word;  /* reads non-zero after an overflow
+                                           (top of the red zone of an
+                                           unguarded stack, else a zero) */
     st_utime_t due;                     /* timer deadline */
     size_t heap_index;                  /* slot in the timer heap */
     struct _st_cond term;               /* joiners wait here */
     uintptr_t magic;                    /* handle check, see THREAD_MAGIC */
+    int nkeys;                          /* private_data[0..nkeys) are set;
+                                           the rest read as NULL */
     void *private_data[ST_KEYS_MAX];    /* thread-specific values */
     char name[ST_THREAD_NAME_MAX];      /* optional name, NUL-terminated */
     void *asan_fake_stack;              /* AddressSanitizer fiber state */
@@ -262,6 +276,7 @@ _st_stack_t *_st_stack_new(size_t size) ST_HIDDEN;
 void _st_stack_free(_st_stack_t *s) ST_HIDDEN;
 void _st_stack_cache_trim(size_t keep) ST_HIDDEN;
 void _st_stack_overflow(_st_thread_t *t) ST_HIDDEN __attribute__((noreturn));
+extern const uint64_t _st_zero_word ST_HIDDEN;  /* red_word of the rest */
 void _st_stack_overflow_report(_st_thread_t *t) ST_HIDDEN;
 int _st_stack_in_guard(const _st_thread_t *t, const void *addr) ST_HIDDEN;
 
@@ -330,15 +345,10 @@ static inline void _st_wake(_st_thread_t *t)
  * below it must still be zero. */
 static inline void _st_stack_check(_st_thread_t *t)
 {
-    _st_stack_t *s = t->stack;
     char here;
 
-    if (s == NULL)
-        return;
-    if (_st_unlikely(&here < s->bottom))
-        _st_stack_overflow(t);
-    if (!s->guarded &&
-        _st_unlikely(((volatile uint64_t *)(void *)s->bottom)[-1] != 0))
+    if (_st_unlikely((uintptr_t)&here < t->stack_limit) ||
+        _st_unlikely(*t->red_word != 0))
         _st_stack_overflow(t);
 }
 

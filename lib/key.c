@@ -50,6 +50,17 @@ int st_thread_setspecific2(st_thread_t t, int key, void *value)
         errno = EINVAL;
         return -1;
     }
+    if (key >= t->nkeys) {
+        /* Slots at and beyond nkeys were never set on this stack use
+         * (creation leaves them as the last user left them). */
+        if (value == NULL)
+            return 0;
+        while (t->nkeys < key)
+            t->private_data[t->nkeys++] = NULL;
+        t->private_data[key] = value;
+        t->nkeys = key + 1;
+        return 0;
+    }
     old = t->private_data[key];
     if (old != value) {
         if (old != NULL && destructors[key] != NULL)
@@ -68,7 +79,7 @@ void *st_thread_getspecific(int key)
 {
     _st_thread_t *me = VP->current;
 
-    if (me == NULL || key < 0 ||
+    if (me == NULL || key < 0 || key >= me->nkeys ||
         key >= __atomic_load_n(&key_count, __ATOMIC_ACQUIRE))
         return NULL;
     return me->private_data[key];
@@ -78,13 +89,12 @@ void _st_key_run_destructors(_st_thread_t *t)
 {
     int pass, k, again = 1;
 
-    if (__atomic_load_n(&key_count, __ATOMIC_RELAXED) == 0)
+    if (t->nkeys == 0)
         return;
-
     for (pass = 0; pass < DESTRUCTOR_PASSES && again; pass++) {
-        int n = __atomic_load_n(&key_count, __ATOMIC_ACQUIRE);
         again = 0;
-        for (k = 0; k < n; k++) {
+        /* A destructor may set further slots: nkeys is read each time. */
+        for (k = 0; k < t->nkeys; k++) {
             void *v = t->private_data[k];
             if (v == NULL)
                 continue;

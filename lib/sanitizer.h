@@ -29,6 +29,12 @@
 #endif
 #endif
 
+/* Fiber-aware sanitizers want every switch right after its announcement,
+ * and each fiber to end with a switch of its own. */
+#if defined(ST_ASAN) || defined(ST_TSAN)
+#define ST_SAN_FIBERS 1
+#endif
+
 #if defined(ST_ASAN)
 #include <sanitizer/common_interface_defs.h>
 

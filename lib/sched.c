@@ -44,7 +44,7 @@ void _st_switch(void)
 
 /* ---- idle thread and final exit ----------------------------------------- */
 
-static void idle_main(void)
+static _st_md_context_t *idle_main(void)
 {
     _st_vp_t *vp = VP;
 
@@ -79,18 +79,33 @@ static void idle_main(void)
 
 /* ---- thread creation ---------------------------------------------------- */
 
-static void thread_main(void)
+static _st_thread_t *thread_finish(_st_vp_t *vp, _st_thread_t *t,
+                                   void *retval);
+
+/* A thread's life: returning from start() is st_thread_exit(), and the
+ * context returned is resumed by the start-up code of the md layer, so
+ * the call/return pairs stay balanced for the CPU's return predictor. */
+static _st_md_context_t *thread_main(void)
 {
     _st_vp_t *vp = VP;
     _st_thread_t *t = vp->current;
+    void *rv;
 
     ST_SAN_SWITCH_END(t);
     if (vp->switch_in_cb)
         vp->switch_in_cb();
-    st_thread_exit(t->start(t->arg));
+    rv = t->start(t->arg);
+#if defined(ST_SAN_FIBERS)
+    /* The sanitizers want the switch right after it is announced. */
+    st_thread_exit(rv);
+    return NULL;
+#else
+    return &thread_finish(VP, t, rv)->ctx;
+#endif
 }
 
-static _st_thread_t *thread_new(size_t stack_size, void (*entry)(void))
+static inline __attribute__((always_inline)) _st_thread_t *
+thread_new(size_t stack_size, _st_md_entry_t entry)
 {
     _st_stack_t *s = _st_stack_new(stack_size);
     _st_thread_t *t;
@@ -98,8 +113,8 @@ static _st_thread_t *thread_new(size_t stack_size, void (*entry)(void))
     if (s == NULL)
         return NULL;
     t = s->tcb;
-    /* Field by field: a memset of the whole block (with its machine
-     * context) costs more than the rest of creation. */
+    /* Field by field: a memset of the whole block (with its key slots
+     * and machine context) costs more than the rest of creation. */
     t->state = ST_ST_RUNNABLE;
     t->flags = 0;
     t->start = NULL;
@@ -109,8 +124,11 @@ static _st_thread_t *thread_new(size_t stack_size, void (*entry)(void))
     t->heap_index = 0;
     t->name[0] = '\0';
     t->asan_fake_stack = NULL;
-    memset(t->private_data, 0, sizeof t->private_data);
+    t->nkeys = 0;           /* no slot set: nothing to clear */
     t->stack = s;
+    t->stack_limit = (uintptr_t)s->bottom;
+    t->red_word = s->guarded ? &_st_zero_word :
+                  (const volatile uint64_t *)(void *)s->bottom - 1;
     t->magic = (uintptr_t)t ^ ST_THREAD_MAGIC;
     ST_CLIST_INIT(&t->links);
     ST_CLIST_INIT(&t->wait_links);
@@ -147,11 +165,64 @@ st_thread_t st_thread_create(void *(*start)(void *arg), void *arg,
 
 /* ---- exit and join ------------------------------------------------------ */
 
-void st_thread_exit(void *retval)
+/* Forget a thread that will never run again and cache its stack.  The
+ * stack stays mapped until a later create reuses or trims it, which
+ * cannot happen before the caller (t itself, about to switch away for
+ * good, or t's joiner) has left it. */
+static void thread_release(_st_vp_t *vp, _st_thread_t *t)
+{
+    _st_clist_remove(&t->all_links);
+    vp->nthreads--;
+    t->state = ST_ST_DEAD;
+    t->magic = 0;
+    _st_stack_free(t->stack);
+}
+
+static _st_thread_t *leave_for_good(_st_vp_t *vp, _st_thread_t *me);
+
+#if !defined(ST_SAN_FIBERS)
+/* A joined zombie's last run, shown to the switch callbacks as in the
+ * SRS-1.9.2 life cycle (in and out after the join); without callbacks
+ * the joiner releases the zombie itself. */
+static _st_md_context_t *zombie_main(void)
 {
     _st_vp_t *vp = VP;
     _st_thread_t *t = vp->current;
 
+    if (vp->switch_in_cb)
+        vp->switch_in_cb();
+    thread_release(vp, t);
+    return &leave_for_good(vp, t)->ctx;
+}
+#endif
+
+/* The first half of a switch away from a thread that never runs again:
+ * make the next thread current and return it; its context is resumed
+ * without saving the caller's. */
+static _st_thread_t *leave_for_good(_st_vp_t *vp, _st_thread_t *me)
+{
+    _st_thread_t *next;
+
+    if (vp->switch_out_cb)
+        vp->switch_out_cb();
+    _st_stack_check(me);
+    if (!ST_CLIST_EMPTY(&vp->run_q)) {
+        next = ST_CONTAINER(vp->run_q.next, _st_thread_t, links);
+        _st_clist_unlink(&next->links);
+    } else {
+        next = vp->idle;
+    }
+    next->state = ST_ST_RUNNING;
+    vp->current = next;
+    ST_SAN_SWITCH_BEGIN(me, next);
+    return next;
+}
+
+/* Everything st_thread_exit does up to its last switch, which the caller
+ * makes to the thread returned. */
+static _st_thread_t *thread_finish(_st_vp_t *vp, _st_thread_t *t,
+                                   void *retval)
+{
     t->retval = retval;
     _st_key_run_destructors(t);
     vp->active_count--;
@@ -177,18 +248,29 @@ void st_thread_exit(void *retval)
                 break;
             }
         }
+#if defined(ST_SAN_FIBERS)
         _st_switch();
         /* Joined: made runnable by st_thread_join to clean up. */
+        vp = VP;
+#else
+        /* Gone for good: the joiner releases us, or gives us a new
+         * context for a last run if it has to show one (below). */
+        return leave_for_good(vp, t);
+#endif
     }
 
-    _st_clist_remove(&t->all_links);
-    vp->nthreads--;
-    t->state = ST_ST_DEAD;
-    t->magic = 0;
-    /* The stack stays mapped until a later create reuses or trims it,
-     * which cannot happen before we have switched away. */
-    _st_stack_free(t->stack);
-    _st_switch();
+    thread_release(vp, t);
+    return leave_for_good(vp, t);
+}
+
+void st_thread_exit(void *retval)
+{
+    _st_vp_t *vp = VP;
+    _st_thread_t *t = vp->current;
+    _st_thread_t *next = thread_finish(vp, t, retval);
+
+    /* t's block is still mapped: saving into it is harmless. */
+    _st_md_switch(&t->ctx, &next->ctx);
     _st_fatal(__FILE__, __LINE__, "dead thread resumed");
 }
 
@@ -221,6 +303,13 @@ int st_thread_join(st_thread_t t, void **retvalp)
         *retvalp = t->retval;
     t->flags |= ST_FL_JOINED;
     _st_clist_remove(&t->links);
+#if !defined(ST_SAN_FIBERS)
+    if (!vp->switch_in_cb && !vp->switch_out_cb) {
+        thread_release(vp, t);
+        return 0;
+    }
+    _st_md_init(&t->ctx, t->stack->bottom, t->stack->top, zombie_main);
+#endif
     _st_add_runq(t);
     return 0;
 }
@@ -438,6 +527,7 @@ int st_init(void)
         goto fail_idle;
     prim->magic = (uintptr_t)prim ^ ST_THREAD_MAGIC;
     prim->flags = ST_FL_PRIMORDIAL;
+    prim->red_word = &_st_zero_word;    /* and no stack_limit */
     prim->state = ST_ST_RUNNING;
     ST_CLIST_INIT(&prim->links);
     ST_CLIST_INIT(&prim->wait_links);

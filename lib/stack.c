@@ -59,6 +59,8 @@
 #define MD_STACK_OVERHEAD   0
 #endif
 
+const uint64_t _st_zero_word = 0;
+
 /* Guard pages in use by all schedulers of the process. */
 static long guards_used;
 static long guard_budget = -1;
@@ -106,7 +108,7 @@ static uint64_t next_random(void)
 }
 
 /* Place the header, thread block and stack top for this use. */
-static void place(_st_stack_t *s, char *end)
+static inline void place(_st_stack_t *s, char *end)
 {
     size_t hdr = ALIGN_UP(sizeof(_st_stack_t), TCB_STEP);
     size_t tcb = ALIGN_UP(sizeof(_st_thread_t), TCB_STEP);
@@ -128,7 +130,32 @@ static void stack_unmap(_st_stack_t *s)
     munmap(s->vaddr, s->vaddr_size);
 }
 
+static _st_stack_t *stack_new_slow(size_t size);
+
 _st_stack_t *_st_stack_new(size_t size)
+{
+    _st_vp_t *vp = VP;
+    _st_clist_t *q = vp->stack_cache.next;
+    _st_stack_t *s;
+
+    /* The usual case: the stack freed last has the size asked for. */
+    size = ALIGN_UP(size + MD_STACK_OVERHEAD, vp->pagesize);
+    if (_st_likely(q != &vp->stack_cache)) {
+        s = ST_CONTAINER(q, _st_stack_t, links);
+        if (_st_likely(s->size == size)) {
+            _st_clist_remove(&s->links);
+            vp->stack_cache_len--;
+            s->gen++;
+            place(s, s->vaddr + s->vaddr_size);
+            return s;
+        }
+    }
+    return stack_new_slow(size);
+}
+
+/* Another cached stack (the best fit, but never more than twice the
+ * request), or a new mapping; size is already rounded. */
+static __attribute__((noinline)) _st_stack_t *stack_new_slow(size_t size)
 {
     _st_vp_t *vp = VP;
     size_t page = vp->pagesize;
@@ -138,15 +165,13 @@ _st_stack_t *_st_stack_new(size_t size)
     _st_stack_t *s, *best = NULL;
     char *vaddr;
 
-    size = ALIGN_UP(size + MD_STACK_OVERHEAD, page);
-    /* Best fit from the cache, but never more than twice the request. */
     for (q = vp->stack_cache.next; q != &vp->stack_cache; q = q->next) {
         s = ST_CONTAINER(q, _st_stack_t, links);
         if (s->size >= size && s->size <= 2 * size &&
             (best == NULL || s->size < best->size)) {
             best = s;
             if (s->size == size)
-                break;                  /* exact: the usual case */
+                break;                  /* exact */
         }
     }
     if (best != NULL) {

@@ -27,7 +27,7 @@ _st_switch_from(_st_vp_t *vp, _st_thread_t *me, int idle)
     }
     if (_st_likely(!ST_CLIST_EMPTY(&vp->run_q))) {
         next = ST_CONTAINER(vp->run_q.next, _st_thread_t, links);
-        _st_clist_remove(&next->links);
+        _st_clist_unlink(&next->links);
     } else {
         next = vp->idle;
     }

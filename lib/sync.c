@@ -63,7 +63,9 @@ int st_cond_timedwait(st_cond_t c, st_utime_t timeout)
     if (timeout != ST_UTIME_NO_TIMEOUT)
         _st_add_sleepq(me, timeout);
     _st_switch_out(VP, me);
-    _st_clist_remove(&me->wait_links);
+    _st_clist_unlink(&me->wait_links);
+    if (_st_likely(!(me->flags & (ST_FL_TIMEDOUT | ST_FL_INTERRUPT))))
+        return 0;
     if (me->flags & ST_FL_TIMEDOUT) {
         me->flags &= ~ST_FL_TIMEDOUT;
         errno = ETIME;
@@ -79,7 +81,8 @@ int st_cond_wait(st_cond_t c)
     return st_cond_timedwait(c, ST_UTIME_NO_TIMEOUT);
 }
 
-static int cond_wake(st_cond_t c, int all)
+static inline __attribute__((always_inline)) int
+cond_wake(st_cond_t c, int all)
 {
     _st_clist_t *q;
 

@@ -60,7 +60,7 @@ ST_FUNC_BEGIN(_st_md_switch)
 ST_FUNC_END(_st_md_switch)
 
 /* void _st_md_init(_st_md_context_t *ctx, void *lo, void *hi,
- *                  void (*entry)(void)) */
+ *                  _st_md_entry_t entry) */
         .p2align 4
 ST_FUNC_BEGIN(_st_md_init)
         and     x2, x2, #-16            /* hi, 16-byte aligned */
@@ -79,12 +79,36 @@ ST_FUNC_BEGIN(_st_md_init)
 ST_FUNC_END(_st_md_init)
 
 /* First code run by a new context: sp == hi (16-byte aligned), x29 == 0
- * ends the frame chain. */
+ * ends the frame chain.  When entry returns the context to resume, the
+ * finished one is dropped and the other restored as in _st_md_switch, but
+ * entered with BR, which unlike RET is not a return hint: the first switch
+ * to this context consumed the return predictor's entry for the return we
+ * skip, so the resumed code's returns predict well.  (Under BTI, BR would
+ * need a landing pad at the resume point; this file has no BTI property
+ * note, so the linker does not mark a program that contains it as BTI.) */
         .p2align 2
 ST_SYM(_st_md_start):
         mov     x30, xzr
         blr     x19
-        bl      ST_SYM(_st_md_entry_returned)
+        cbz     x0, 1f
+        ldr     x9, [x0]
+        mov     sp, x9
+        ldr     x9, [sp, #160]
+        msr     fpcr, x9
+        ldp     d14, d15, [sp, #144]
+        ldp     d12, d13, [sp, #128]
+        ldp     d10, d11, [sp, #112]
+        ldp     d8, d9, [sp, #96]
+        ldp     x29, x30, [sp, #80]
+        ldp     x27, x28, [sp, #64]
+        ldp     x25, x26, [sp, #48]
+        ldp     x23, x24, [sp, #32]
+        ldp     x21, x22, [sp, #16]
+        ldp     x19, x20, [sp, #0]
+        add     sp, sp, #FRAME
+        mov     x16, x30
+        br      x16
+1:      bl      ST_SYM(_st_md_entry_returned)
         brk     #1
 
 #if defined(__ELF__)

@@ -42,7 +42,7 @@ ST_FUNC_BEGIN(_st_md_switch)
 ST_FUNC_END(_st_md_switch)
 
 /* void _st_md_init(_st_md_context_t *ctx, void *lo, void *hi,
- *                  void (*entry)(void)) */
+ *                  _st_md_entry_t entry) */
         .p2align 2
 ST_FUNC_BEGIN(_st_md_init)
         push    {r4, lr}
@@ -64,12 +64,26 @@ ST_FUNC_BEGIN(_st_md_init)
 ST_FUNC_END(_st_md_init)
 
 /* First code run by a new context (ARM state): sp == hi (8-byte aligned),
- * r11 == 0 ends the frame chain. */
+ * r11 == 0 ends the frame chain.  When entry returns the context to
+ * resume, the finished one is dropped and the other restored as in
+ * _st_md_switch, but entered with BX r12, an ordinary indirect branch
+ * (cores predict as returns BX LR, MOV PC, LR and loads of pc from the
+ * stack): the first switch to this context consumed the return predictor's
+ * entry for the return we skip, so the resumed code's returns predict
+ * well. */
         .p2align 2
 ST_SYM(_st_md_start):
         mov     lr, #0
         blx     r4
-        bl      ST_SYM(_st_md_entry_returned)
+        cmp     r0, #0
+        beq     1f
+        ldr     sp, [r0]
+        vpop    {d8-d15}
+        pop     {r2, r4-r11, lr}
+        vmsr    fpscr, r2
+        mov     r12, lr
+        bx      r12
+1:      bl      ST_SYM(_st_md_entry_returned)
         udf     #0
 
 #if defined(__ELF__)

@@ -9,7 +9,7 @@
 
 void _st_md_entry_returned(void)
 {
-    fputs("libst: a thread's entry function returned into its start-up "
-          "frame; aborting\n", stderr);
+    fputs("libst: a thread's entry function returned no context to "
+          "resume; aborting\n", stderr);
     abort();
 }

@@ -50,7 +50,7 @@ ST_FUNC_BEGIN(_st_md_switch)
 ST_FUNC_END(_st_md_switch)
 
 /* void _st_md_init(_st_md_context_t *ctx, void *lo, void *hi,
- *                  void (*entry)(void)) */
+ *                  _st_md_entry_t entry) */
         .p2align 4
 ST_FUNC_BEGIN(_st_md_init)
         movl    12(%esp), %edx          /* hi */
@@ -77,12 +77,30 @@ ST_FUNC_BEGIN(_st_md_init)
 ST_FUNC_END(_st_md_init)
 
 /* First code run by a new context: esp == hi (16-byte aligned), so each
- * call below enters its callee with esp+4 16-byte aligned. */
+ * call below enters its callee with esp+4 16-byte aligned.  When entry
+ * returns the context to resume, the finished one is dropped and the
+ * other restored as in _st_md_switch, but entered with a jump: the first
+ * switch to this context consumed the return predictor's entry for the
+ * return we skip, so the resumed code's returns predict well. */
         .p2align 4
 ST_SYM(_st_md_start):
         xorl    %ebp, %ebp
         call    *%ebx
-        call    ST_SYM(_st_md_entry_returned)
+        testl   %eax, %eax
+        jz      1f
+        movl    (%eax), %esp
+#if defined(__SSE__)
+        ldmxcsr (%esp)
+#endif
+        fldcw   4(%esp)
+        addl    $8, %esp
+        popl    %edi
+        popl    %esi
+        popl    %ebx
+        popl    %ebp
+        popl    %ecx
+        jmp     *%ecx
+1:      call    ST_SYM(_st_md_entry_returned)
         hlt
 
 #if defined(__ELF__)

@@ -8,8 +8,10 @@
  *   _st_md_init(ctx, lo, hi, entry)
  *       Prepare ctx so that the first _st_md_switch() to it calls entry()
  *       on the stack [lo, hi) (hi is the top; every supported CPU grows its
- *       stack downwards).  entry() must never return; if it does, the
- *       method aborts the process with a message.
+ *       stack downwards).  When entry() returns a context, the method
+ *       resumes it as _st_md_switch() would, without saving the finished
+ *       one (whose stack must stay mapped until then).  Returning NULL is
+ *       a bug: the method aborts the process with a message.
  *
  *   _st_md_switch(from, to)
  *       Save the running flow of control into from and resume to.  Returns
@@ -40,18 +42,20 @@ typedef struct _st_md_context {
 #include <setjmp.h>
 typedef struct _st_md_context {
     jmp_buf jb;                         /* _setjmp/_longjmp state */
-    void (*entry)(void);                /* run on the first switch */
+    struct _st_md_context *(*entry)(void); /* run on the first switch */
 } _st_md_context_t;
 #define ST_MD_METHOD "setjmp"
 #else
 #error "configure did not choose a context-switch method"
 #endif
 
+typedef _st_md_context_t *(*_st_md_entry_t)(void);
+
 void _st_md_init(_st_md_context_t *ctx, void *lo, void *hi,
-                 void (*entry)(void)) ST_HIDDEN;
+                 _st_md_entry_t entry) ST_HIDDEN;
 void _st_md_switch(_st_md_context_t *from, _st_md_context_t *to) ST_HIDDEN;
 
-/* Called by every method's start-up code if entry() ever returns. */
+/* Called by every method's start-up code if entry() returns NULL. */
 void _st_md_entry_returned(void) ST_HIDDEN __attribute__((noreturn));
 
 #endif /* ST_MD_H */

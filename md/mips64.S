@@ -91,7 +91,7 @@ ST_FUNC_BEGIN(_st_md_switch)
 ST_FUNC_END(_st_md_switch)
 
 /* void _st_md_init(_st_md_context_t *ctx, void *lo, void *hi,
- *                  void (*entry)(void)) */
+ *                  _st_md_entry_t entry) */
         .p2align 3
 ST_FUNC_BEGIN(_st_md_init)
         li      $12, -16
@@ -119,7 +119,12 @@ ST_FUNC_BEGIN(_st_md_init)
 ST_FUNC_END(_st_md_init)
 
 /* First code run by a new context: sp == hi (16-byte aligned), ra == the
- * address of this stub, fp == 0 ends the frame chain. */
+ * address of this stub, fp == 0 ends the frame chain.  When entry returns
+ * the context to resume, the finished one is dropped and the other
+ * restored as in _st_md_switch, but entered with jr $12: only jr $31 is a
+ * return hint, and the first switch to this context consumed the return
+ * predictor's entry for the return we skip, so the resumed code's returns
+ * predict well. */
         .p2align 3
 ST_SYM(_st_md_start):
         lui     $28, %hi(%neg(%gp_rel(ST_SYM(_st_md_start))))
@@ -128,7 +133,36 @@ ST_SYM(_st_md_start):
         move    $25, $16                /* t9 = entry, for PIC callees */
         jalr    $25
         nop
-        ld      $25, %call16(ST_SYM(_st_md_entry_returned))($28)
+        beqz    $2, 1f
+        nop
+        ld      $sp, 0($2)
+#if defined(ST_MIPS_FP)
+        ld      $12, 152($sp)
+        ctc1    $12, $31
+        ldc1    $f24, 88($sp)
+        ldc1    $f25, 96($sp)
+        ldc1    $f26, 104($sp)
+        ldc1    $f27, 112($sp)
+        ldc1    $f28, 120($sp)
+        ldc1    $f29, 128($sp)
+        ldc1    $f30, 136($sp)
+        ldc1    $f31, 144($sp)
+#endif
+        ld      $16, 0($sp)
+        ld      $17, 8($sp)
+        ld      $18, 16($sp)
+        ld      $19, 24($sp)
+        ld      $20, 32($sp)
+        ld      $21, 40($sp)
+        ld      $22, 48($sp)
+        ld      $23, 56($sp)
+        ld      $28, 64($sp)
+        ld      $30, 72($sp)
+        ld      $31, 80($sp)
+        move    $12, $31
+        jr      $12
+        daddiu  $sp, $sp, FRAME         /* (delay slot) */
+1:      ld      $25, %call16(ST_SYM(_st_md_entry_returned))($28)
         jalr    $25
         nop
         break

@@ -187,7 +187,7 @@ ST_FUNC_BEGIN(_st_md_switch)
 ST_FUNC_END(_st_md_switch)
 
 /* void _st_md_init(_st_md_context_t *ctx, void *lo, void *hi,
- *                  void (*entry)(void)) */
+ *                  _st_md_entry_t entry) */
         .p2align 4
 ST_FUNC_BEGIN(_st_md_init)
         clrrdi  %r5, %r5, 4             /* hi, 16-byte aligned */
@@ -217,7 +217,12 @@ ST_FUNC_BEGIN(_st_md_init)
 ST_FUNC_END(_st_md_init)
 
 /* First code run by a new context: r1 == hi - 128, the first frame (back
- * chain 0), r2 == the TOC of libst, r14 == entry. */
+ * chain 0), r2 == the TOC of libst, r14 == entry.  When entry returns the
+ * context to resume, the finished one is dropped and the other restored
+ * as in _st_md_switch, but entered with bctr, which unlike blr is not a
+ * return hint: the first switch to this context consumed the return
+ * predictor's entry for the return we skip, so the resumed code's returns
+ * predict well. */
         .p2align 4
 ST_SYM(_st_md_start):
         li      %r0, 0
@@ -227,7 +232,82 @@ ST_SYM(_st_md_start):
         mtctr   %r12
         bctrl
         ld      %r2, 24(%r1)
-        bl      ST_SYM(_st_md_entry_returned)
+        cmpdi   %r3, 0
+        beq     1f
+        ld      %r1, 0(%r3)
+        li      %r12, 336
+        lvx     %v20, %r1, %r12
+        li      %r12, 352
+        lvx     %v21, %r1, %r12
+        li      %r12, 368
+        lvx     %v22, %r1, %r12
+        li      %r12, 384
+        lvx     %v23, %r1, %r12
+        li      %r12, 400
+        lvx     %v24, %r1, %r12
+        li      %r12, 416
+        lvx     %v25, %r1, %r12
+        li      %r12, 432
+        lvx     %v26, %r1, %r12
+        li      %r12, 448
+        lvx     %v27, %r1, %r12
+        li      %r12, 464
+        lvx     %v28, %r1, %r12
+        li      %r12, 480
+        lvx     %v29, %r1, %r12
+        li      %r12, 496
+        lvx     %v30, %r1, %r12
+        li      %r12, 512
+        lvx     %v31, %r1, %r12
+        lwz     %r12, 328(%r1)
+        mtvrsave %r12
+        lfd     %f0, 320(%r1)
+        mtfsf   0xff, %f0
+        lfd     %f14, 176(%r1)
+        lfd     %f15, 184(%r1)
+        lfd     %f16, 192(%r1)
+        lfd     %f17, 200(%r1)
+        lfd     %f18, 208(%r1)
+        lfd     %f19, 216(%r1)
+        lfd     %f20, 224(%r1)
+        lfd     %f21, 232(%r1)
+        lfd     %f22, 240(%r1)
+        lfd     %f23, 248(%r1)
+        lfd     %f24, 256(%r1)
+        lfd     %f25, 264(%r1)
+        lfd     %f26, 272(%r1)
+        lfd     %f27, 280(%r1)
+        lfd     %f28, 288(%r1)
+        lfd     %f29, 296(%r1)
+        lfd     %f30, 304(%r1)
+        lfd     %f31, 312(%r1)
+        ld      %r14, 32(%r1)
+        ld      %r15, 40(%r1)
+        ld      %r16, 48(%r1)
+        ld      %r17, 56(%r1)
+        ld      %r18, 64(%r1)
+        ld      %r19, 72(%r1)
+        ld      %r20, 80(%r1)
+        ld      %r21, 88(%r1)
+        ld      %r22, 96(%r1)
+        ld      %r23, 104(%r1)
+        ld      %r24, 112(%r1)
+        ld      %r25, 120(%r1)
+        ld      %r26, 128(%r1)
+        ld      %r27, 136(%r1)
+        ld      %r28, 144(%r1)
+        ld      %r29, 152(%r1)
+        ld      %r30, 160(%r1)
+        ld      %r31, 168(%r1)
+        ld      %r2, 24(%r1)
+        addi    %r1, %r1, FRAME
+        ld      %r0, 16(%r1)
+        mtlr    %r0
+        lwz     %r12, 8(%r1)
+        mtcrf   0x38, %r12              /* CR2, CR3, CR4 */
+        mtctr   %r0
+        bctr
+1:      bl      ST_SYM(_st_md_entry_returned)
         nop
         trap
 

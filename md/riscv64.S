@@ -94,7 +94,7 @@ ST_FUNC_BEGIN(_st_md_switch)
 ST_FUNC_END(_st_md_switch)
 
 /* void _st_md_init(_st_md_context_t *ctx, void *lo, void *hi,
- *                  void (*entry)(void)) */
+ *                  _st_md_entry_t entry) */
         .p2align 2
 ST_FUNC_BEGIN(_st_md_init)
         andi    a2, a2, -16             /* hi, 16-byte aligned */
@@ -115,12 +115,52 @@ ST_FUNC_BEGIN(_st_md_init)
 ST_FUNC_END(_st_md_init)
 
 /* First code run by a new context: sp == hi (16-byte aligned), s0 (fp)
- * == 0 ends the frame chain. */
+ * == 0 ends the frame chain.  When entry returns the context to resume,
+ * the finished one is dropped and the other restored as in _st_md_switch,
+ * but entered with jr t2: a JALR is a return hint only when rs1 is ra or
+ * t0 (x1/x5), and the first switch to this context consumed the return
+ * predictor's entry for the return we skip, so the resumed code's returns
+ * predict well.  (t2, x7, is also the register that Zicfilp exempts from
+ * landing pads.) */
         .p2align 2
 ST_SYM(_st_md_start):
         mv      ra, zero
         jalr    s1
-        call    ST_SYM(_st_md_entry_returned)
+        beqz    a0, 1f
+        ld      sp, 0(a0)
+#if defined(ST_RV_FP)
+        ld      t0, 200(sp)
+        fscsr   t0
+        fld     fs0, 104(sp)
+        fld     fs1, 112(sp)
+        fld     fs2, 120(sp)
+        fld     fs3, 128(sp)
+        fld     fs4, 136(sp)
+        fld     fs5, 144(sp)
+        fld     fs6, 152(sp)
+        fld     fs7, 160(sp)
+        fld     fs8, 168(sp)
+        fld     fs9, 176(sp)
+        fld     fs10, 184(sp)
+        fld     fs11, 192(sp)
+#endif
+        ld      ra, 0(sp)
+        ld      s0, 8(sp)
+        ld      s1, 16(sp)
+        ld      s2, 24(sp)
+        ld      s3, 32(sp)
+        ld      s4, 40(sp)
+        ld      s5, 48(sp)
+        ld      s6, 56(sp)
+        ld      s7, 64(sp)
+        ld      s8, 72(sp)
+        ld      s9, 80(sp)
+        ld      s10, 88(sp)
+        ld      s11, 96(sp)
+        addi    sp, sp, FRAME
+        mv      t2, ra
+        jr      t2
+1:      call    ST_SYM(_st_md_entry_returned)
         unimp
 
 #if defined(__ELF__)

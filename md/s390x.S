@@ -57,7 +57,7 @@ ST_FUNC_BEGIN(_st_md_switch)
 ST_FUNC_END(_st_md_switch)
 
 /* void _st_md_init(_st_md_context_t *ctx, void *lo, void *hi,
- *                  void (*entry)(void)) */
+ *                  _st_md_entry_t entry) */
         .p2align 3
 ST_FUNC_BEGIN(_st_md_init)
         nill    %r4, 0xfff0             /* hi, 16-byte aligned */
@@ -74,11 +74,31 @@ ST_FUNC_BEGIN(_st_md_init)
 ST_FUNC_END(_st_md_init)
 
 /* First code run by a new context: r15 == hi - 160, a frame whose register
- * save area is free for entry() and whose back chain is 0. */
+ * save area is free for entry() and whose back chain is 0.  When entry
+ * returns the context to resume, the finished one is dropped and the other
+ * restored as in _st_md_switch, but entered with br %r1, not br %r14 (the
+ * return idiom): the first switch to this context consumed the return
+ * predictor's entry for the return we skip, so the resumed code's returns
+ * predict well. */
         .p2align 3
 ST_SYM(_st_md_start):
         basr    %r14, %r6
-        brasl   %r14, ST_SYM(_st_md_entry_returned)
+        ltgr    %r2, %r2
+        jz      1f
+        lg      %r15, 0(%r2)
+        lfpc    64(%r15)
+        ld      %f8, 0(%r15)
+        ld      %f9, 8(%r15)
+        ld      %f10, 16(%r15)
+        ld      %f11, 24(%r15)
+        ld      %f12, 32(%r15)
+        ld      %f13, 40(%r15)
+        ld      %f14, 48(%r15)
+        ld      %f15, 56(%r15)
+        lmg     %r6, %r15, FRAME+48(%r15)
+        lgr     %r1, %r14
+        br      %r1
+1:      brasl   %r14, ST_SYM(_st_md_entry_returned)
         .long   0                       /* not reached: illegal op */
 
 #if defined(__ELF__)

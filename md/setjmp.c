@@ -37,12 +37,18 @@ static void boot_handler(int sig)
     if (_setjmp(ctx->jb) == 0)
         return;
     /* Resumed by the first switch to this context. */
-    ctx->entry();
+    {
+        _st_md_context_t *to = ctx->entry(), done;
+
+        if (to == NULL)
+            _st_md_entry_returned();
+        _st_md_switch(&done, to);
+    }
     _st_md_entry_returned();
 }
 
 void _st_md_init(_st_md_context_t *ctx, void *lo, void *hi,
-                 void (*entry)(void))
+                 _st_md_entry_t entry)
 {
     struct sigaction sa, osa;
     stack_t ss, oss;

@@ -15,14 +15,17 @@
 static void start(unsigned int hi32, unsigned int lo32)
 {
     uintptr_t p = ((uintptr_t)hi32 << 16 << 16) | (uintptr_t)lo32;
-    void (*entry)(void) = (void (*)(void))p;
+    _st_md_entry_t entry = (_st_md_entry_t)p;
+    _st_md_context_t *to = entry(), done;
 
-    entry();
+    if (to == NULL)
+        _st_md_entry_returned();
+    _st_md_switch(&done, to);
     _st_md_entry_returned();
 }
 
 void _st_md_init(_st_md_context_t *ctx, void *lo, void *hi,
-                 void (*entry)(void))
+                 _st_md_entry_t entry)
 {
     uintptr_t p = (uintptr_t)entry;
 

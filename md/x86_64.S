@@ -15,6 +15,20 @@
 
         .text
 
+/* Restore what _st_md_switch saved, from the stack at rsp up to (not
+ * including) the return address. */
+.macro RESTORE_SAVED
+        ldmxcsr (%rsp)
+        fldcw   4(%rsp)
+        addq    $8, %rsp
+        popq    %r15
+        popq    %r14
+        popq    %r13
+        popq    %r12
+        popq    %rbx
+        popq    %rbp
+.endm
+
 /* void _st_md_switch(_st_md_context_t *from, _st_md_context_t *to) */
         .p2align 4
 ST_FUNC_BEGIN(_st_md_switch)
@@ -29,20 +43,12 @@ ST_FUNC_BEGIN(_st_md_switch)
         fnstcw  4(%rsp)
         movq    %rsp, (%rdi)
         movq    (%rsi), %rsp
-        ldmxcsr (%rsp)
-        fldcw   4(%rsp)
-        addq    $8, %rsp
-        popq    %r15
-        popq    %r14
-        popq    %r13
-        popq    %r12
-        popq    %rbx
-        popq    %rbp
+        RESTORE_SAVED
         ret
 ST_FUNC_END(_st_md_switch)
 
 /* void _st_md_init(_st_md_context_t *ctx, void *lo, void *hi,
- *                  void (*entry)(void)) */
+ *                  _st_md_context_t *(*entry)(void)) */
         .p2align 4
 ST_FUNC_BEGIN(_st_md_init)
         andq    $-16, %rdx              /* hi, 16-byte aligned */
@@ -61,12 +67,22 @@ ST_FUNC_BEGIN(_st_md_init)
         ret
 ST_FUNC_END(_st_md_init)
 
-/* First code run by a new context: rsp == hi (16-byte aligned). */
+/* First code run by a new context: rsp == hi (16-byte aligned).  When
+ * entry returns the context to resume, the finished one is dropped and
+ * the other restored as in _st_md_switch, but entered with a jump: the
+ * first switch to this context consumed the return predictor's entry
+ * for the return we skip, so the resumed code's returns predict well. */
         .p2align 4
 ST_SYM(_st_md_start):
         xorl    %ebp, %ebp
         callq   *%rbx
-        callq   ST_SYM(_st_md_entry_returned)
+        testq   %rax, %rax
+        jz      1f
+        movq    (%rax), %rsp
+        RESTORE_SAVED
+        popq    %rcx
+        jmp     *%rcx
+1:      callq   ST_SYM(_st_md_entry_returned)
         hlt
 
 #if defined(__ELF__)

@@ -177,6 +177,57 @@ static void *blocked_until_interrupt(void *arg)
     return st_thread_getspecific(key_a);
 }
 
+/* Slots are set lazily: setting a high key first must leave the lower
+ * ones NULL even where an earlier thread on the same stack set them. */
+static int key_lo[3], key_hi;
+
+static void *set_all(void *arg)
+{
+    int i;
+
+    (void)arg;
+    for (i = 0; i < 3; i++)
+        st_thread_setspecific(key_lo[i], (void *)(long)(i + 1));
+    st_thread_setspecific(key_hi, (void *)7);
+    return NULL;
+}
+
+static void *set_high_read_low(void *arg)
+{
+    int i;
+
+    (void)arg;
+    if (st_thread_getspecific(key_hi) != NULL)
+        return (void *)1;
+    st_thread_setspecific(key_hi, (void *)8);
+    for (i = 0; i < 3; i++)
+        if (st_thread_getspecific(key_lo[i]) != NULL)
+            return (void *)2;
+    if (st_thread_getspecific(key_hi) != (void *)8)
+        return (void *)3;
+    return NULL;
+}
+
+START_TEST(high_key_first_leaves_low_null)
+{
+    st_thread_t t;
+    void *rv = (void *)1;
+    int i, round;
+
+    ck_assert_int_eq(st_init(), 0);
+    for (i = 0; i < 3; i++)
+        ck_assert_int_eq(st_key_create(&key_lo[i], NULL), 0);
+    ck_assert_int_eq(st_key_create(&key_hi, NULL), 0);
+    for (round = 0; round < 20; round++) {
+        t = st_thread_create(set_all, NULL, 1, 0);
+        ck_assert_int_eq(st_thread_join(t, NULL), 0);
+        t = st_thread_create(set_high_read_low, NULL, 1, 0);
+        ck_assert_int_eq(st_thread_join(t, &rv), 0);
+        ck_assert_ptr_null(rv);
+    }
+}
+END_TEST
+
 START_TEST(setspecific2_other_threads)
 {
     st_thread_t fresh, blocked;
@@ -244,6 +295,7 @@ static Suite *key_suite(void)
     tcase_add_test(tc, values_are_per_thread);
     tcase_add_test(tc, destructors_on_every_exit_path);
     tcase_add_test(tc, reused_stack_sees_null);
+    tcase_add_test(tc, high_key_first_leaves_low_null);
     tcase_add_test(tc, setspecific2_other_threads);
     tcase_add_test(tc, destructor_passes_bounded);
     suite_add_tcase(s, tc);

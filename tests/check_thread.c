@@ -534,6 +534,61 @@ START_TEST(switch_callbacks_sequence)
 }
 END_TEST
 
+static void *cb_joinable_fn(void *arg)
+{
+    return arg;
+}
+
+/* SRS-1.9.2 life cycle of a joinable thread: out as it becomes a zombie,
+ * then after the join one more run with in and out. */
+START_TEST(switch_callbacks_joinable_zombie)
+{
+    void *rv = NULL;
+
+    ck_assert_int_eq(st_init(), 0);
+    cb_main = st_thread_self();
+    trace[0] = '\0';
+    st_set_switch_in_cb(on_in);
+    st_set_switch_out_cb(on_out);
+    cb_worker = st_thread_create(cb_joinable_fn, (void *)5, 1, 0);
+    ck_assert_int_eq(st_thread_join(cb_worker, &rv), 0);
+    ck_assert_ptr_eq(rv, (void *)5);
+    ck_assert_str_eq(trace, "-M+W-W+M");
+    st_thread_yield();                  /* the zombie's last run */
+    ck_assert_str_eq(trace, "-M+W-W+M-M+W-W+M");
+    st_set_switch_in_cb(NULL);
+    st_set_switch_out_cb(NULL);
+}
+END_TEST
+
+/* Hooks installed between a zombie's exit and its join: the zombie still
+ * runs once more after the join, with in and out. */
+START_TEST(switch_callbacks_installed_before_join)
+{
+    void *rv = NULL;
+    st_thread_t t;
+    int i;
+
+    ck_assert_int_eq(st_init(), 0);
+    cb_main = st_thread_self();
+    for (i = 0; i < 2; i++) {
+        t = cb_worker = st_thread_create(cb_joinable_fn, (void *)6, 1, 0);
+        st_usleep(0);                   /* it runs and becomes a zombie */
+        trace[0] = '\0';
+        st_set_switch_in_cb(on_in);
+        st_set_switch_out_cb(on_out);
+        ck_assert_int_eq(st_thread_join(t, &rv), 0);
+        ck_assert_ptr_eq(rv, (void *)6);
+        st_thread_yield();
+        st_usleep(0);
+        st_set_switch_in_cb(NULL);
+        st_set_switch_out_cb(NULL);
+        ck_assert_str_eq(trace, "-M+W-W+M-M+M");
+        ck_assert_int_eq(st_thread_join(t, NULL), -1);
+    }
+}
+END_TEST
+
 static int trace_key;
 static long current_trace_id;
 
@@ -687,6 +742,8 @@ static Suite *thread_suite(void)
     tcase_add_test(tc, main_exit_alone);
     tcase_add_test(tc, switch_callbacks_sequence);
     tcase_add_test(tc, switch_callbacks_trace_id);
+    tcase_add_test(tc, switch_callbacks_joinable_zombie);
+    tcase_add_test(tc, switch_callbacks_installed_before_join);
     tcase_add_test(tc, thread_names);
     tcase_add_test(tc, thread_stats_lists_live_threads);
     suite_add_tcase(s, tc);
