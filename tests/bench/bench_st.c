@@ -9,7 +9,11 @@
  *
  *   bench_st yield N        two threads, N st_thread_yield each
  *   bench_st usleep0 N      two threads, N st_usleep(0) each (yield stand-in)
- *   bench_st cond N         ping-pong over two condition variables, N rounds
+ *   bench_st cond N         ping-pong over two condition variables, N rounds;
+ *                           both threads run the same loop
+ *   bench_st condasym N     the same ping-pong written as two different
+ *                           functions (the CPU's return predictor then
+ *                           misses once per switch, whatever the library)
  *   bench_st create N       N x (create joinable + run + join)
  *   bench_st detached N     N detached threads, created in batches of 1000
  *   bench_st memory N       N threads sleeping with the default stack
@@ -141,15 +145,38 @@ static void *pinger(void *arg)
     return NULL;
 }
 
-static void bench_cond(void)
+/* Symmetric: side s waits on cv[s] for its turn, then hands the turn to
+ * the other side.  Side 1 starts by waiting, side 0 by signalling. */
+static st_cond_t cv[2];
+
+static void *player(void *arg)
+{
+    long side = (long)arg, i;
+
+    for (i = 0; i < iters; i++) {
+        while (turn != side)
+            st_cond_wait(cv[side]);
+        turn = !side;
+        st_cond_signal(cv[!side]);
+    }
+    return NULL;
+}
+
+static void bench_cond(int symmetric)
 {
     st_thread_t a, b;
     double t0, t1;
 
-    cv_ping = st_cond_new();
-    cv_pong = st_cond_new();
-    b = st_thread_create(ponger, NULL, 1, 0);
-    a = st_thread_create(pinger, NULL, 1, 0);
+    cv_ping = cv[0] = st_cond_new();
+    cv_pong = cv[1] = st_cond_new();
+    turn = 0;
+    if (symmetric) {
+        b = st_thread_create(player, (void *)1L, 1, 0);
+        a = st_thread_create(player, (void *)0L, 1, 0);
+    } else {
+        b = st_thread_create(ponger, NULL, 1, 0);
+        a = st_thread_create(pinger, NULL, 1, 0);
+    }
     if (a == NULL || b == NULL)
         die("st_thread_create");
     t0 = now_ns();
@@ -157,7 +184,8 @@ static void bench_cond(void)
     st_thread_join(b, NULL);
     t1 = now_ns();
     /* One round = ping -> pong -> ping: two one-way switches. */
-    printf("bench=cond n=%ld ns=%.2f\n", iters, (t1 - t0) / (2.0 * iters));
+    printf("bench=%s n=%ld ns=%.2f\n", symmetric ? "cond" : "condasym", iters,
+           (t1 - t0) / (2.0 * iters));
 }
 
 /* ---- create ---------------------------------------------------------------- */
@@ -343,7 +371,7 @@ int main(int argc, char **argv)
     const char *mode;
 
     if (argc < 3) {
-        fprintf(stderr, "usage: bench_st yield|usleep0|cond|create|detached|"
+        fprintf(stderr, "usage: bench_st yield|usleep0|cond|condasym|create|detached|"
                         "memory|timers N [SECS]\n");
         return 2;
     }
@@ -364,7 +392,9 @@ int main(int argc, char **argv)
     else if (strcmp(mode, "usleep0") == 0)
         bench_pair(usleeper, "usleep0");
     else if (strcmp(mode, "cond") == 0)
-        bench_cond();
+        bench_cond(1);
+    else if (strcmp(mode, "condasym") == 0)
+        bench_cond(0);
     else if (strcmp(mode, "create") == 0)
         bench_create();
     else if (strcmp(mode, "detached") == 0)

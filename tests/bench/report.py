@@ -110,6 +110,12 @@ if "switch" in data:
             target="≤2x boost, ≤0.6x ST1.9" if main else "(info)")
     row("switch", "cond-st19", "ns", "switch: cond var ping-pong", "ns/switch",
         ratios=[("boost", "switch", "boost", "ns", None, False)])
+    row("switch", "condasym-asm", "ns", "switch: cond var, two different loops",
+        "ns/switch", ratios=[("boost", "switch", "boost", "ns", None, False),
+                             ("ST1.9", "switch", "condasym-st19", "ns", None, False)],
+        target="(info)")
+    row("switch", "condasym-st19", "ns", "switch: cond var, two different loops",
+        "ns/switch", ratios=[("boost", "switch", "boost", "ns", None, False)])
     row("switch", "usleep0-st19", "ns", "switch: st_usleep(0) (ST1.9 has no yield)",
         "ns/switch", ratios=[("boost", "switch", "boost", "ns", None, False)])
     for v, lab in (("pth-yield", "switch: pth_yield(to)"), ("pth-cond", "switch: Pth cond ping-pong"),
