@@ -224,7 +224,8 @@ static _st_thread_t *thread_finish(_st_vp_t *vp, _st_thread_t *t,
                                    void *retval)
 {
     t->retval = retval;
-    _st_key_run_destructors(t);
+    if (t->nkeys > 0)
+        _st_key_run_destructors(t);
     vp->active_count--;
 
     if (t->flags & ST_FL_PRIMORDIAL) {
@@ -296,7 +297,7 @@ int st_thread_join(st_thread_t t, void **retvalp)
         return -1;
     }
     while (t->state != ST_ST_ZOMBIE) {
-        if (st_cond_timedwait(&t->term, ST_UTIME_NO_TIMEOUT) < 0)
+        if (_st_cond_wait_in(vp, me, &t->term, ST_UTIME_NO_TIMEOUT) < 0)
             return -1;
     }
     if (retvalp != NULL)

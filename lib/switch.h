@@ -8,6 +8,8 @@
 #ifndef ST_SWITCH_H
 #define ST_SWITCH_H
 
+#include <errno.h>
+
 #include "common.h"
 #include "sanitizer.h"
 
@@ -49,6 +51,46 @@ static inline __attribute__((always_inline)) void
 _st_switch_out(_st_vp_t *vp, _st_thread_t *me)
 {
     _st_switch_from(vp, me, 0);
+}
+
+/* Consume a pending interrupt: -1/EINTR if there was one. */
+static inline int _st_take_interrupt(_st_thread_t *me)
+{
+    if (me->flags & ST_FL_INTERRUPT) {
+        me->flags &= ~ST_FL_INTERRUPT;
+        errno = EINTR;
+        return -1;
+    }
+    return 0;
+}
+
+/* Wait on c until signalled, timed out (-1/ETIME) or interrupted
+ * (-1/EINTR); a pending interrupt fails at once.  The body of
+ * st_cond_timedwait, also inlined into st_thread_join. */
+static inline __attribute__((always_inline)) int
+_st_cond_wait_in(_st_vp_t *vp, _st_thread_t *me, struct _st_cond *c,
+                 st_utime_t timeout)
+{
+    int rv = 0;
+
+    if (_st_take_interrupt(me) < 0)
+        return -1;
+    me->state = ST_ST_COND_WAIT;
+    _st_clist_append(&c->wait_q, &me->wait_links);
+    if (timeout != ST_UTIME_NO_TIMEOUT)
+        _st_add_sleepq(me, timeout);
+    _st_switch_out(vp, me);
+    _st_clist_unlink(&me->wait_links);
+    if (_st_likely(!(me->flags & (ST_FL_TIMEDOUT | ST_FL_INTERRUPT))))
+        return 0;
+    if (me->flags & ST_FL_TIMEDOUT) {
+        me->flags &= ~ST_FL_TIMEDOUT;
+        errno = ETIME;
+        rv = -1;
+    }
+    if (_st_take_interrupt(me) < 0)
+        rv = -1;
+    return rv;
 }
 
 #endif /* ST_SWITCH_H */

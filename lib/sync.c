@@ -8,17 +8,6 @@
 #include "common.h"
 #include "switch.h"
 
-/* Consume a pending interrupt: -1/EINTR if there was one. */
-static int take_interrupt(_st_thread_t *me)
-{
-    if (me->flags & ST_FL_INTERRUPT) {
-        me->flags &= ~ST_FL_INTERRUPT;
-        errno = EINTR;
-        return -1;
-    }
-    return 0;
-}
-
 /* ---- condition variables -------------------------------------------------- */
 
 st_cond_t st_cond_new(void)
@@ -49,31 +38,13 @@ int st_cond_destroy(st_cond_t c)
 
 int st_cond_timedwait(st_cond_t c, st_utime_t timeout)
 {
-    _st_thread_t *me = VP->current;
-    int rv = 0;
+    _st_vp_t *vp = VP;
 
     if (c == NULL) {
         errno = EINVAL;
         return -1;
     }
-    if (take_interrupt(me) < 0)
-        return -1;
-    me->state = ST_ST_COND_WAIT;
-    _st_clist_append(&c->wait_q, &me->wait_links);
-    if (timeout != ST_UTIME_NO_TIMEOUT)
-        _st_add_sleepq(me, timeout);
-    _st_switch_out(VP, me);
-    _st_clist_unlink(&me->wait_links);
-    if (_st_likely(!(me->flags & (ST_FL_TIMEDOUT | ST_FL_INTERRUPT))))
-        return 0;
-    if (me->flags & ST_FL_TIMEDOUT) {
-        me->flags &= ~ST_FL_TIMEDOUT;
-        errno = ETIME;
-        rv = -1;
-    }
-    if (take_interrupt(me) < 0)
-        rv = -1;
-    return rv;
+    return _st_cond_wait_in(vp, vp->current, c, timeout);
 }
 
 int st_cond_wait(st_cond_t c)
@@ -148,7 +119,7 @@ int st_mutex_lock(st_mutex_t m)
         errno = EINVAL;
         return -1;
     }
-    if (take_interrupt(me) < 0)
+    if (_st_take_interrupt(me) < 0)
         return -1;
     if (m->owner == NULL) {
         m->owner = me;
@@ -162,7 +133,7 @@ int st_mutex_lock(st_mutex_t m)
     _st_clist_append(&m->wait_q, &me->wait_links);
     _st_switch_out(VP, me);
     _st_clist_remove(&me->wait_links);
-    if (m->owner != me && take_interrupt(me) < 0)
+    if (m->owner != me && _st_take_interrupt(me) < 0)
         return -1;
     return 0;
 }
