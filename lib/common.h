@@ -126,9 +126,9 @@ struct _st_thread {
     void *retval;                       /* value passed to st_thread_exit */
     _st_stack_t *stack;                 /* NULL for the primordial thread */
     uintptr_t stack_limit;              /* sp below this is an overflow */
-    const volatile uint64_t *red_word;  /* reads non-zero after an overflow
-                                           (top of the red zone of an
-                                           unguarded stack, else a zero) */
+    const volatile uint64_t *red_word;  /* unguarded stack: the top word of
+                                           its red zone, non-zero after an
+                                           overflow; else NULL (no check) */
     st_utime_t due;                     /* timer deadline */
     size_t heap_index;                  /* slot in the timer heap */
     struct _st_cond term;               /* joiners wait here */
@@ -276,7 +276,6 @@ _st_stack_t *_st_stack_new(size_t size) ST_HIDDEN;
 void _st_stack_free(_st_stack_t *s) ST_HIDDEN;
 void _st_stack_cache_trim(size_t keep) ST_HIDDEN;
 void _st_stack_overflow(_st_thread_t *t) ST_HIDDEN __attribute__((noreturn));
-extern const uint64_t _st_zero_word ST_HIDDEN;  /* red_word of the rest */
 void _st_stack_overflow_report(_st_thread_t *t) ST_HIDDEN;
 int _st_stack_in_guard(const _st_thread_t *t, const void *addr) ST_HIDDEN;
 
@@ -340,15 +339,16 @@ static inline void _st_wake(_st_thread_t *t)
     _st_add_runq(t);
 }
 
-/* Called as t switches out, on t's stack: the stack pointer must be
- * inside the stack and, without a guard page, the never-written word
- * below it must still be zero. */
+/* Called as t switches out, on t's stack, if it has no guard page (the
+ * guard catches the rest): the stack pointer must be inside the stack
+ * and the never-written word below it must still be zero. */
 static inline void _st_stack_check(_st_thread_t *t)
 {
+    const volatile uint64_t *w = t->red_word;
     char here;
 
-    if (_st_unlikely((uintptr_t)&here < t->stack_limit) ||
-        _st_unlikely(*t->red_word != 0))
+    if (w != NULL && (_st_unlikely((uintptr_t)&here < t->stack_limit) ||
+                      _st_unlikely(*w != 0)))
         _st_stack_overflow(t);
 }
 

@@ -127,7 +127,7 @@ thread_new(size_t stack_size, _st_md_entry_t entry)
     t->nkeys = 0;           /* no slot set: nothing to clear */
     t->stack = s;
     t->stack_limit = (uintptr_t)s->bottom;
-    t->red_word = s->guarded ? &_st_zero_word :
+    t->red_word = s->guarded ? NULL :
                   (const volatile uint64_t *)(void *)s->bottom - 1;
     t->magic = (uintptr_t)t ^ ST_THREAD_MAGIC;
     ST_CLIST_INIT(&t->links);
@@ -528,7 +528,6 @@ int st_init(void)
         goto fail_idle;
     prim->magic = (uintptr_t)prim ^ ST_THREAD_MAGIC;
     prim->flags = ST_FL_PRIMORDIAL;
-    prim->red_word = &_st_zero_word;    /* and no stack_limit */
     prim->state = ST_ST_RUNNING;
     ST_CLIST_INIT(&prim->links);
     ST_CLIST_INIT(&prim->wait_links);

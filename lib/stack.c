@@ -59,8 +59,6 @@
 #define MD_STACK_OVERHEAD   0
 #endif
 
-const uint64_t _st_zero_word = 0;
-
 /* Guard pages in use by all schedulers of the process. */
 static long guards_used;
 static long guard_budget = -1;
