@@ -23,6 +23,24 @@
 
         .text
 
+/* Restore what _st_md_switch saved and pop its frame, leaving the resume
+ * address in x30; shared with _st_md_start so the two cannot drift apart. */
+.macro RESTORE_SAVED
+        ldr     x9, [sp, #160]
+        msr     fpcr, x9
+        ldp     d14, d15, [sp, #144]
+        ldp     d12, d13, [sp, #128]
+        ldp     d10, d11, [sp, #112]
+        ldp     d8, d9, [sp, #96]
+        ldp     x29, x30, [sp, #80]
+        ldp     x27, x28, [sp, #64]
+        ldp     x25, x26, [sp, #48]
+        ldp     x23, x24, [sp, #32]
+        ldp     x21, x22, [sp, #16]
+        ldp     x19, x20, [sp, #0]
+        add     sp, sp, #FRAME
+.endm
+
 /* void _st_md_switch(_st_md_context_t *from, _st_md_context_t *to) */
         .p2align 4
 ST_FUNC_BEGIN(_st_md_switch)
@@ -43,19 +61,7 @@ ST_FUNC_BEGIN(_st_md_switch)
         str     x9, [x0]
         ldr     x9, [x1]
         mov     sp, x9
-        ldr     x9, [sp, #160]
-        msr     fpcr, x9
-        ldp     d14, d15, [sp, #144]
-        ldp     d12, d13, [sp, #128]
-        ldp     d10, d11, [sp, #112]
-        ldp     d8, d9, [sp, #96]
-        ldp     x29, x30, [sp, #80]
-        ldp     x27, x28, [sp, #64]
-        ldp     x25, x26, [sp, #48]
-        ldp     x23, x24, [sp, #32]
-        ldp     x21, x22, [sp, #16]
-        ldp     x19, x20, [sp, #0]
-        add     sp, sp, #FRAME
+        RESTORE_SAVED
         ret
 ST_FUNC_END(_st_md_switch)
 
@@ -93,19 +99,7 @@ ST_SYM(_st_md_start):
         cbz     x0, 1f
         ldr     x9, [x0]
         mov     sp, x9
-        ldr     x9, [sp, #160]
-        msr     fpcr, x9
-        ldp     d14, d15, [sp, #144]
-        ldp     d12, d13, [sp, #128]
-        ldp     d10, d11, [sp, #112]
-        ldp     d8, d9, [sp, #96]
-        ldp     x29, x30, [sp, #80]
-        ldp     x27, x28, [sp, #64]
-        ldp     x25, x26, [sp, #48]
-        ldp     x23, x24, [sp, #32]
-        ldp     x21, x22, [sp, #16]
-        ldp     x19, x20, [sp, #0]
-        add     sp, sp, #FRAME
+        RESTORE_SAVED
         mov     x16, x30
         br      x16
 1:      bl      ST_SYM(_st_md_entry_returned)

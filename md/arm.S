@@ -27,6 +27,15 @@
         .fpu    vfp
         .text
 
+/* Restore what _st_md_switch saved and pop its frame, leaving the resume
+ * address in lr; shared with _st_md_start so the two cannot drift apart.
+ * (ARM code: the macro is expanded under the .arm directive above.) */
+.macro RESTORE_SAVED
+        vpop    {d8-d15}
+        pop     {r2, r4-r11, lr}
+        vmsr    fpscr, r2
+.endm
+
 /* void _st_md_switch(_st_md_context_t *from, _st_md_context_t *to) */
         .p2align 2
 ST_FUNC_BEGIN(_st_md_switch)
@@ -35,9 +44,7 @@ ST_FUNC_BEGIN(_st_md_switch)
         vpush   {d8-d15}
         str     sp, [r0]
         ldr     sp, [r1]
-        vpop    {d8-d15}
-        pop     {r2, r4-r11, lr}
-        vmsr    fpscr, r2
+        RESTORE_SAVED
         bx      lr
 ST_FUNC_END(_st_md_switch)
 
@@ -78,9 +85,7 @@ ST_SYM(_st_md_start):
         cmp     r0, #0
         beq     1f
         ldr     sp, [r0]
-        vpop    {d8-d15}
-        pop     {r2, r4-r11, lr}
-        vmsr    fpscr, r2
+        RESTORE_SAVED
         mov     r12, lr
         bx      r12
 1:      bl      ST_SYM(_st_md_entry_returned)

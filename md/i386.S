@@ -21,6 +21,21 @@
 
         .text
 
+/* Restore what _st_md_switch saved, from the stack at esp up to (not
+ * including) the return address; shared with _st_md_start so the two
+ * cannot drift apart. */
+.macro RESTORE_SAVED
+#if defined(__SSE__)
+        ldmxcsr (%esp)
+#endif
+        fldcw   4(%esp)
+        addl    $8, %esp
+        popl    %edi
+        popl    %esi
+        popl    %ebx
+        popl    %ebp
+.endm
+
 /* void _st_md_switch(_st_md_context_t *from, _st_md_context_t *to) */
         .p2align 4
 ST_FUNC_BEGIN(_st_md_switch)
@@ -37,15 +52,7 @@ ST_FUNC_BEGIN(_st_md_switch)
         fnstcw  4(%esp)
         movl    %esp, (%eax)
         movl    (%edx), %esp
-#if defined(__SSE__)
-        ldmxcsr (%esp)
-#endif
-        fldcw   4(%esp)
-        addl    $8, %esp
-        popl    %edi
-        popl    %esi
-        popl    %ebx
-        popl    %ebp
+        RESTORE_SAVED
         ret
 ST_FUNC_END(_st_md_switch)
 
@@ -89,15 +96,7 @@ ST_SYM(_st_md_start):
         testl   %eax, %eax
         jz      1f
         movl    (%eax), %esp
-#if defined(__SSE__)
-        ldmxcsr (%esp)
-#endif
-        fldcw   4(%esp)
-        addl    $8, %esp
-        popl    %edi
-        popl    %esi
-        popl    %ebx
-        popl    %ebp
+        RESTORE_SAVED
         popl    %ecx
         jmp     *%ecx
 1:      call    ST_SYM(_st_md_entry_returned)

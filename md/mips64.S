@@ -34,6 +34,36 @@
         .set    nomips16
         .text
 
+/* Restore what _st_md_switch saved, leaving the resume address in ra.  It
+ * stops short of popping the frame: the caller puts that daddiu in the
+ * delay slot of its jump, and a macro ending in a branch would hide what
+ * fills the slot.  Shared with _st_md_start so the two cannot drift apart. */
+.macro RESTORE_SAVED
+#if defined(ST_MIPS_FP)
+        ld      $12, 152($sp)
+        ctc1    $12, $31
+        ldc1    $f24, 88($sp)
+        ldc1    $f25, 96($sp)
+        ldc1    $f26, 104($sp)
+        ldc1    $f27, 112($sp)
+        ldc1    $f28, 120($sp)
+        ldc1    $f29, 128($sp)
+        ldc1    $f30, 136($sp)
+        ldc1    $f31, 144($sp)
+#endif
+        ld      $16, 0($sp)
+        ld      $17, 8($sp)
+        ld      $18, 16($sp)
+        ld      $19, 24($sp)
+        ld      $20, 32($sp)
+        ld      $21, 40($sp)
+        ld      $22, 48($sp)
+        ld      $23, 56($sp)
+        ld      $28, 64($sp)
+        ld      $30, 72($sp)
+        ld      $31, 80($sp)
+.endm
+
 /* void _st_md_switch(_st_md_context_t *from, _st_md_context_t *to) */
         .p2align 3
 ST_FUNC_BEGIN(_st_md_switch)
@@ -63,29 +93,7 @@ ST_FUNC_BEGIN(_st_md_switch)
 #endif
         sd      $sp, 0($4)
         ld      $sp, 0($5)
-#if defined(ST_MIPS_FP)
-        ld      $12, 152($sp)
-        ctc1    $12, $31
-        ldc1    $f24, 88($sp)
-        ldc1    $f25, 96($sp)
-        ldc1    $f26, 104($sp)
-        ldc1    $f27, 112($sp)
-        ldc1    $f28, 120($sp)
-        ldc1    $f29, 128($sp)
-        ldc1    $f30, 136($sp)
-        ldc1    $f31, 144($sp)
-#endif
-        ld      $16, 0($sp)
-        ld      $17, 8($sp)
-        ld      $18, 16($sp)
-        ld      $19, 24($sp)
-        ld      $20, 32($sp)
-        ld      $21, 40($sp)
-        ld      $22, 48($sp)
-        ld      $23, 56($sp)
-        ld      $28, 64($sp)
-        ld      $30, 72($sp)
-        ld      $31, 80($sp)
+        RESTORE_SAVED
         jr      $31
         daddiu  $sp, $sp, FRAME         /* (delay slot) */
 ST_FUNC_END(_st_md_switch)
@@ -136,29 +144,7 @@ ST_SYM(_st_md_start):
         beqz    $2, 1f
         nop
         ld      $sp, 0($2)
-#if defined(ST_MIPS_FP)
-        ld      $12, 152($sp)
-        ctc1    $12, $31
-        ldc1    $f24, 88($sp)
-        ldc1    $f25, 96($sp)
-        ldc1    $f26, 104($sp)
-        ldc1    $f27, 112($sp)
-        ldc1    $f28, 120($sp)
-        ldc1    $f29, 128($sp)
-        ldc1    $f30, 136($sp)
-        ldc1    $f31, 144($sp)
-#endif
-        ld      $16, 0($sp)
-        ld      $17, 8($sp)
-        ld      $18, 16($sp)
-        ld      $19, 24($sp)
-        ld      $20, 32($sp)
-        ld      $21, 40($sp)
-        ld      $22, 48($sp)
-        ld      $23, 56($sp)
-        ld      $28, 64($sp)
-        ld      $30, 72($sp)
-        ld      $31, 80($sp)
+        RESTORE_SAVED
         move    $12, $31
         jr      $12
         daddiu  $sp, $sp, FRAME         /* (delay slot) */

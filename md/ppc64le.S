@@ -36,6 +36,83 @@
 #endif
         .text
 
+/* Restore what _st_md_switch saved, from the switch frame at r1, pop that
+ * frame (r1 = the caller's sp again) and restore LR and the callee-saved
+ * CR fields from the caller's frame, leaving the resume address in LR and
+ * r0.  Shared with _st_md_start so the two cannot drift apart. */
+.macro RESTORE_SAVED
+        li      %r12, 336
+        lvx     %v20, %r1, %r12
+        li      %r12, 352
+        lvx     %v21, %r1, %r12
+        li      %r12, 368
+        lvx     %v22, %r1, %r12
+        li      %r12, 384
+        lvx     %v23, %r1, %r12
+        li      %r12, 400
+        lvx     %v24, %r1, %r12
+        li      %r12, 416
+        lvx     %v25, %r1, %r12
+        li      %r12, 432
+        lvx     %v26, %r1, %r12
+        li      %r12, 448
+        lvx     %v27, %r1, %r12
+        li      %r12, 464
+        lvx     %v28, %r1, %r12
+        li      %r12, 480
+        lvx     %v29, %r1, %r12
+        li      %r12, 496
+        lvx     %v30, %r1, %r12
+        li      %r12, 512
+        lvx     %v31, %r1, %r12
+        lwz     %r12, 328(%r1)
+        mtvrsave %r12
+        lfd     %f0, 320(%r1)
+        mtfsf   0xff, %f0
+        lfd     %f14, 176(%r1)
+        lfd     %f15, 184(%r1)
+        lfd     %f16, 192(%r1)
+        lfd     %f17, 200(%r1)
+        lfd     %f18, 208(%r1)
+        lfd     %f19, 216(%r1)
+        lfd     %f20, 224(%r1)
+        lfd     %f21, 232(%r1)
+        lfd     %f22, 240(%r1)
+        lfd     %f23, 248(%r1)
+        lfd     %f24, 256(%r1)
+        lfd     %f25, 264(%r1)
+        lfd     %f26, 272(%r1)
+        lfd     %f27, 280(%r1)
+        lfd     %f28, 288(%r1)
+        lfd     %f29, 296(%r1)
+        lfd     %f30, 304(%r1)
+        lfd     %f31, 312(%r1)
+        ld      %r14, 32(%r1)
+        ld      %r15, 40(%r1)
+        ld      %r16, 48(%r1)
+        ld      %r17, 56(%r1)
+        ld      %r18, 64(%r1)
+        ld      %r19, 72(%r1)
+        ld      %r20, 80(%r1)
+        ld      %r21, 88(%r1)
+        ld      %r22, 96(%r1)
+        ld      %r23, 104(%r1)
+        ld      %r24, 112(%r1)
+        ld      %r25, 120(%r1)
+        ld      %r26, 128(%r1)
+        ld      %r27, 136(%r1)
+        ld      %r28, 144(%r1)
+        ld      %r29, 152(%r1)
+        ld      %r30, 160(%r1)
+        ld      %r31, 168(%r1)
+        ld      %r2, 24(%r1)
+        addi    %r1, %r1, FRAME
+        ld      %r0, 16(%r1)
+        mtlr    %r0
+        lwz     %r12, 8(%r1)
+        mtcrf   0x38, %r12              /* CR2, CR3, CR4 */
+.endm
+
 /* void _st_md_switch(_st_md_context_t *from, _st_md_context_t *to) */
         .p2align 4
 ST_FUNC_BEGIN(_st_md_switch)
@@ -113,76 +190,7 @@ ST_FUNC_BEGIN(_st_md_switch)
         std     %r1, 0(%r3)
         ld      %r1, 0(%r4)
 
-        li      %r12, 336
-        lvx     %v20, %r1, %r12
-        li      %r12, 352
-        lvx     %v21, %r1, %r12
-        li      %r12, 368
-        lvx     %v22, %r1, %r12
-        li      %r12, 384
-        lvx     %v23, %r1, %r12
-        li      %r12, 400
-        lvx     %v24, %r1, %r12
-        li      %r12, 416
-        lvx     %v25, %r1, %r12
-        li      %r12, 432
-        lvx     %v26, %r1, %r12
-        li      %r12, 448
-        lvx     %v27, %r1, %r12
-        li      %r12, 464
-        lvx     %v28, %r1, %r12
-        li      %r12, 480
-        lvx     %v29, %r1, %r12
-        li      %r12, 496
-        lvx     %v30, %r1, %r12
-        li      %r12, 512
-        lvx     %v31, %r1, %r12
-        lwz     %r12, 328(%r1)
-        mtvrsave %r12
-        lfd     %f0, 320(%r1)
-        mtfsf   0xff, %f0
-        lfd     %f14, 176(%r1)
-        lfd     %f15, 184(%r1)
-        lfd     %f16, 192(%r1)
-        lfd     %f17, 200(%r1)
-        lfd     %f18, 208(%r1)
-        lfd     %f19, 216(%r1)
-        lfd     %f20, 224(%r1)
-        lfd     %f21, 232(%r1)
-        lfd     %f22, 240(%r1)
-        lfd     %f23, 248(%r1)
-        lfd     %f24, 256(%r1)
-        lfd     %f25, 264(%r1)
-        lfd     %f26, 272(%r1)
-        lfd     %f27, 280(%r1)
-        lfd     %f28, 288(%r1)
-        lfd     %f29, 296(%r1)
-        lfd     %f30, 304(%r1)
-        lfd     %f31, 312(%r1)
-        ld      %r14, 32(%r1)
-        ld      %r15, 40(%r1)
-        ld      %r16, 48(%r1)
-        ld      %r17, 56(%r1)
-        ld      %r18, 64(%r1)
-        ld      %r19, 72(%r1)
-        ld      %r20, 80(%r1)
-        ld      %r21, 88(%r1)
-        ld      %r22, 96(%r1)
-        ld      %r23, 104(%r1)
-        ld      %r24, 112(%r1)
-        ld      %r25, 120(%r1)
-        ld      %r26, 128(%r1)
-        ld      %r27, 136(%r1)
-        ld      %r28, 144(%r1)
-        ld      %r29, 152(%r1)
-        ld      %r30, 160(%r1)
-        ld      %r31, 168(%r1)
-        ld      %r2, 24(%r1)
-        addi    %r1, %r1, FRAME
-        ld      %r0, 16(%r1)
-        mtlr    %r0
-        lwz     %r12, 8(%r1)
-        mtcrf   0x38, %r12              /* CR2, CR3, CR4 */
+        RESTORE_SAVED
         blr
 ST_FUNC_END(_st_md_switch)
 
@@ -235,76 +243,7 @@ ST_SYM(_st_md_start):
         cmpdi   %r3, 0
         beq     1f
         ld      %r1, 0(%r3)
-        li      %r12, 336
-        lvx     %v20, %r1, %r12
-        li      %r12, 352
-        lvx     %v21, %r1, %r12
-        li      %r12, 368
-        lvx     %v22, %r1, %r12
-        li      %r12, 384
-        lvx     %v23, %r1, %r12
-        li      %r12, 400
-        lvx     %v24, %r1, %r12
-        li      %r12, 416
-        lvx     %v25, %r1, %r12
-        li      %r12, 432
-        lvx     %v26, %r1, %r12
-        li      %r12, 448
-        lvx     %v27, %r1, %r12
-        li      %r12, 464
-        lvx     %v28, %r1, %r12
-        li      %r12, 480
-        lvx     %v29, %r1, %r12
-        li      %r12, 496
-        lvx     %v30, %r1, %r12
-        li      %r12, 512
-        lvx     %v31, %r1, %r12
-        lwz     %r12, 328(%r1)
-        mtvrsave %r12
-        lfd     %f0, 320(%r1)
-        mtfsf   0xff, %f0
-        lfd     %f14, 176(%r1)
-        lfd     %f15, 184(%r1)
-        lfd     %f16, 192(%r1)
-        lfd     %f17, 200(%r1)
-        lfd     %f18, 208(%r1)
-        lfd     %f19, 216(%r1)
-        lfd     %f20, 224(%r1)
-        lfd     %f21, 232(%r1)
-        lfd     %f22, 240(%r1)
-        lfd     %f23, 248(%r1)
-        lfd     %f24, 256(%r1)
-        lfd     %f25, 264(%r1)
-        lfd     %f26, 272(%r1)
-        lfd     %f27, 280(%r1)
-        lfd     %f28, 288(%r1)
-        lfd     %f29, 296(%r1)
-        lfd     %f30, 304(%r1)
-        lfd     %f31, 312(%r1)
-        ld      %r14, 32(%r1)
-        ld      %r15, 40(%r1)
-        ld      %r16, 48(%r1)
-        ld      %r17, 56(%r1)
-        ld      %r18, 64(%r1)
-        ld      %r19, 72(%r1)
-        ld      %r20, 80(%r1)
-        ld      %r21, 88(%r1)
-        ld      %r22, 96(%r1)
-        ld      %r23, 104(%r1)
-        ld      %r24, 112(%r1)
-        ld      %r25, 120(%r1)
-        ld      %r26, 128(%r1)
-        ld      %r27, 136(%r1)
-        ld      %r28, 144(%r1)
-        ld      %r29, 152(%r1)
-        ld      %r30, 160(%r1)
-        ld      %r31, 168(%r1)
-        ld      %r2, 24(%r1)
-        addi    %r1, %r1, FRAME
-        ld      %r0, 16(%r1)
-        mtlr    %r0
-        lwz     %r12, 8(%r1)
-        mtcrf   0x38, %r12              /* CR2, CR3, CR4 */
+        RESTORE_SAVED
         mtctr   %r0
         bctr
 1:      bl      ST_SYM(_st_md_entry_returned)

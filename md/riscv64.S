@@ -25,6 +25,43 @@
 
         .text
 
+/* Restore what _st_md_switch saved and pop its frame, leaving the resume
+ * address in ra; shared with _st_md_start so the two cannot drift apart.
+ * (The #if is resolved by the C preprocessor before the assembler sees
+ * the macro.) */
+.macro RESTORE_SAVED
+#if defined(ST_RV_FP)
+        ld      t0, 200(sp)
+        fscsr   t0
+        fld     fs0, 104(sp)
+        fld     fs1, 112(sp)
+        fld     fs2, 120(sp)
+        fld     fs3, 128(sp)
+        fld     fs4, 136(sp)
+        fld     fs5, 144(sp)
+        fld     fs6, 152(sp)
+        fld     fs7, 160(sp)
+        fld     fs8, 168(sp)
+        fld     fs9, 176(sp)
+        fld     fs10, 184(sp)
+        fld     fs11, 192(sp)
+#endif
+        ld      ra, 0(sp)
+        ld      s0, 8(sp)
+        ld      s1, 16(sp)
+        ld      s2, 24(sp)
+        ld      s3, 32(sp)
+        ld      s4, 40(sp)
+        ld      s5, 48(sp)
+        ld      s6, 56(sp)
+        ld      s7, 64(sp)
+        ld      s8, 72(sp)
+        ld      s9, 80(sp)
+        ld      s10, 88(sp)
+        ld      s11, 96(sp)
+        addi    sp, sp, FRAME
+.endm
+
 /* void _st_md_switch(_st_md_context_t *from, _st_md_context_t *to) */
         .p2align 2
 ST_FUNC_BEGIN(_st_md_switch)
@@ -60,36 +97,7 @@ ST_FUNC_BEGIN(_st_md_switch)
 #endif
         sd      sp, 0(a0)
         ld      sp, 0(a1)
-#if defined(ST_RV_FP)
-        ld      t0, 200(sp)
-        fscsr   t0
-        fld     fs0, 104(sp)
-        fld     fs1, 112(sp)
-        fld     fs2, 120(sp)
-        fld     fs3, 128(sp)
-        fld     fs4, 136(sp)
-        fld     fs5, 144(sp)
-        fld     fs6, 152(sp)
-        fld     fs7, 160(sp)
-        fld     fs8, 168(sp)
-        fld     fs9, 176(sp)
-        fld     fs10, 184(sp)
-        fld     fs11, 192(sp)
-#endif
-        ld      ra, 0(sp)
-        ld      s0, 8(sp)
-        ld      s1, 16(sp)
-        ld      s2, 24(sp)
-        ld      s3, 32(sp)
-        ld      s4, 40(sp)
-        ld      s5, 48(sp)
-        ld      s6, 56(sp)
-        ld      s7, 64(sp)
-        ld      s8, 72(sp)
-        ld      s9, 80(sp)
-        ld      s10, 88(sp)
-        ld      s11, 96(sp)
-        addi    sp, sp, FRAME
+        RESTORE_SAVED
         ret
 ST_FUNC_END(_st_md_switch)
 
@@ -128,36 +136,7 @@ ST_SYM(_st_md_start):
         jalr    s1
         beqz    a0, 1f
         ld      sp, 0(a0)
-#if defined(ST_RV_FP)
-        ld      t0, 200(sp)
-        fscsr   t0
-        fld     fs0, 104(sp)
-        fld     fs1, 112(sp)
-        fld     fs2, 120(sp)
-        fld     fs3, 128(sp)
-        fld     fs4, 136(sp)
-        fld     fs5, 144(sp)
-        fld     fs6, 152(sp)
-        fld     fs7, 160(sp)
-        fld     fs8, 168(sp)
-        fld     fs9, 176(sp)
-        fld     fs10, 184(sp)
-        fld     fs11, 192(sp)
-#endif
-        ld      ra, 0(sp)
-        ld      s0, 8(sp)
-        ld      s1, 16(sp)
-        ld      s2, 24(sp)
-        ld      s3, 32(sp)
-        ld      s4, 40(sp)
-        ld      s5, 48(sp)
-        ld      s6, 56(sp)
-        ld      s7, 64(sp)
-        ld      s8, 72(sp)
-        ld      s9, 80(sp)
-        ld      s10, 88(sp)
-        ld      s11, 96(sp)
-        addi    sp, sp, FRAME
+        RESTORE_SAVED
         mv      t2, ra
         jr      t2
 1:      call    ST_SYM(_st_md_entry_returned)

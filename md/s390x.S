@@ -27,6 +27,23 @@
 
         .text
 
+/* Restore what _st_md_switch saved, from the switch frame at r15; the
+ * final lmg also restores the caller's r15 (dropping the frame) and leaves
+ * the resume address in r14.  Shared with _st_md_start so the two cannot
+ * drift apart. */
+.macro RESTORE_SAVED
+        lfpc    64(%r15)
+        ld      %f8, 0(%r15)
+        ld      %f9, 8(%r15)
+        ld      %f10, 16(%r15)
+        ld      %f11, 24(%r15)
+        ld      %f12, 32(%r15)
+        ld      %f13, 40(%r15)
+        ld      %f14, 48(%r15)
+        ld      %f15, 56(%r15)
+        lmg     %r6, %r15, FRAME+48(%r15)
+.endm
+
 /* void _st_md_switch(_st_md_context_t *from, _st_md_context_t *to) */
         .p2align 3
 ST_FUNC_BEGIN(_st_md_switch)
@@ -43,16 +60,7 @@ ST_FUNC_BEGIN(_st_md_switch)
         stfpc   64(%r15)
         stg     %r15, 0(%r2)
         lg      %r15, 0(%r3)
-        lfpc    64(%r15)
-        ld      %f8, 0(%r15)
-        ld      %f9, 8(%r15)
-        ld      %f10, 16(%r15)
-        ld      %f11, 24(%r15)
-        ld      %f12, 32(%r15)
-        ld      %f13, 40(%r15)
-        ld      %f14, 48(%r15)
-        ld      %f15, 56(%r15)
-        lmg     %r6, %r15, FRAME+48(%r15)
+        RESTORE_SAVED
         br      %r14
 ST_FUNC_END(_st_md_switch)
 
@@ -86,16 +94,7 @@ ST_SYM(_st_md_start):
         ltgr    %r2, %r2
         jz      1f
         lg      %r15, 0(%r2)
-        lfpc    64(%r15)
-        ld      %f8, 0(%r15)
-        ld      %f9, 8(%r15)
-        ld      %f10, 16(%r15)
-        ld      %f11, 24(%r15)
-        ld      %f12, 32(%r15)
-        ld      %f13, 40(%r15)
-        ld      %f14, 48(%r15)
-        ld      %f15, 56(%r15)
-        lmg     %r6, %r15, FRAME+48(%r15)
+        RESTORE_SAVED
         lgr     %r1, %r14
         br      %r1
 1:      brasl   %r14, ST_SYM(_st_md_entry_returned)

@@ -98,17 +98,18 @@ static void *regs_thread(void *arg)
 START_TEST(callee_saved_registers_survive)
 {
     enum { NT = 3 };
-    unsigned long seed[NT], expect[NT];
+    unsigned long seed[NT + 1], expect[NT + 1];   /* [NT]: the main thread */
     st_thread_t t[NT];
     void *rv;
     int i;
 
     regs_yield = 0;
-    for (i = 0; i < NT; i++) {
+    for (i = 0; i <= NT; i++) {
         seed[i] = (unsigned long)(i + 1) * 1000003UL + 12345;
         expect[i] = regs_work(seed[i]);
     }
-    ck_assert(expect[0] != expect[1] && expect[1] != expect[2]);
+    ck_assert(expect[0] != expect[1] && expect[1] != expect[2] &&
+              expect[2] != expect[3] && expect[3] != expect[0]);
     regs_yield = 1;
     ck_assert_int_eq(st_init(), 0);
     for (i = 0; i < NT; i++) {
@@ -116,7 +117,7 @@ START_TEST(callee_saved_registers_survive)
         ck_assert_ptr_nonnull(t[i]);
     }
     /* The primordial thread computes too, interleaved with the others. */
-    ck_assert(regs_work(seed[1]) == expect[1]);
+    ck_assert(regs_work(seed[NT]) == expect[NT]);
     for (i = 0; i < NT; i++) {
         ck_assert_int_eq(st_thread_join(t[i], &rv), 0);
         ck_assert_msg((unsigned long)rv == expect[i],
