@@ -269,6 +269,12 @@ void _st_add_sleepq(_st_thread_t *t, st_utime_t timeout) ST_HIDDEN;
 void _st_del_sleepq(_st_thread_t *t) ST_HIDDEN;
 void _st_check_clock(void) ST_HIDDEN;
 st_utime_t _st_next_timeout(void) ST_HIDDEN;   /* NO_TIMEOUT if none */
+/* timerfd.c: for an event wait of timeout us (from _st_next_timeout), a
+ * descriptor that becomes readable on time, to wait on with no timeout
+ * instead (*fresh: just made), or -1 to use the timeout. */
+int _st_tfd_arm(st_utime_t timeout, int *fresh) ST_HIDDEN;
+void _st_tfd_fired(void) ST_HIDDEN;             /* the wait saw it readable */
+void _st_tfd_close(void) ST_HIDDEN;             /* st_destroy */
 void _st_timer_reset(void) ST_HIDDEN;
 
 /* stack.c */

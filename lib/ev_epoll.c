@@ -11,6 +11,9 @@
  * extra interest is trimmed when it fires with nobody waiting, and
  * dropped when the netfd is freed or closed.  Raw st_poll descriptors
  * (no netfd) are unregistered as soon as their last waiter leaves.
+ *
+ * A timed wait sleeps on the scheduler's timerfd (timerfd.c), which is
+ * in the epoll set, rather than on the epoll timeout.
  */
 #include "config.h"
 
@@ -52,6 +55,9 @@ struct ep_state {
     int firedcap;                       /* its entries */
     int have_pwait2;                    /* epoll_pwait2 usable */
 };
+
+/* The timerfd's epoll data: not a descriptor of the table. */
+#define TIMER_DATA (-1)
 
 static __thread struct ep_state *E __attribute__((tls_model("initial-exec")));
 
@@ -281,6 +287,7 @@ static void ep_rebuild(void)
     E->epfd = epoll_create1(EPOLL_CLOEXEC);
     if (E->epfd < 0)
         _st_fatal(__FILE__, __LINE__, "epoll_create1 after fork");
+
     E->fork_gen = _st_fork_generation();
     E->nregistered = 0;
     for (fd = 0; fd < E->tabsize; fd++) {
@@ -321,6 +328,27 @@ static int ep_wait(st_utime_t timeout)
     }
 }
 
+/* The epoll timeout for a wait of timeout us: none when the timerfd
+ * (added to the set when it is made) will wake us. */
+static st_utime_t exact_timeout(st_utime_t timeout)
+{
+    int fresh, tfd = _st_tfd_arm(timeout, &fresh);
+
+    if (tfd < 0)
+        return timeout;
+    if (fresh) {
+        struct epoll_event ev;
+        memset(&ev, 0, sizeof ev);
+        ev.events = EPOLLIN;
+        ev.data.fd = TIMER_DATA;
+        if (epoll_ctl(E->epfd, EPOLL_CTL_ADD, tfd, &ev) < 0) {
+            _st_tfd_close();
+            return timeout;
+        }
+    }
+    return ST_UTIME_NO_TIMEOUT;
+}
+
 static short fired_bits(int fd)
 {
     return E->tab[fd].revents;
@@ -344,7 +372,7 @@ static void ep_dispatch(void)
     if (want > E->evcap)
         grow_array((void **)&E->evs, &E->evcap, want, sizeof *E->evs);
 
-    n = ep_wait(_st_next_timeout());
+    n = ep_wait(exact_timeout(_st_next_timeout()));
     if (n <= 0)
         return;
     if (grow_array((void **)&E->fired, &E->firedcap, n, sizeof(int)) < 0)
@@ -357,6 +385,10 @@ static void ep_dispatch(void)
         _st_clist_t *l;
         short rev = 0;
 
+        if (fd == TIMER_DATA) {
+            _st_tfd_fired();
+            continue;
+        }
         if (fd < 0 || fd >= E->tabsize)
             continue;
         e = &E->tab[fd];

@@ -69,9 +69,11 @@ static void pol_dispatch(void)
     size_t k = 0;
     int i, nfds;
 
-    if (P->total > P->cap) {
+    int tfd;
+
+    if (P->total + 1 > P->cap) {      /* + 1: the timerfd */
         size_t cap = P->cap;
-        while (cap < P->total)
+        while (cap < P->total + 1)
             cap *= 2;
         pd = realloc(P->fds, cap * sizeof *pd);
         if (pd == NULL)
@@ -87,6 +89,15 @@ static void pol_dispatch(void)
             P->fds[k].revents = 0;
             k++;
         }
+    }
+    /* A timed wait ends on time with the timerfd (timerfd.c), last. */
+    tfd = _st_tfd_arm(timeout, NULL);
+    if (tfd >= 0) {
+        P->fds[k].fd = tfd;
+        P->fds[k].events = POLLIN;
+        P->fds[k].revents = 0;
+        k++;
+        timeout = ST_UTIME_NO_TIMEOUT;
     }
 #if defined(HAVE_PPOLL)
     {
@@ -112,6 +123,8 @@ static void pol_dispatch(void)
 #endif
     if (nfds <= 0)
         return;
+    if (tfd >= 0 && P->fds[k - 1].revents)
+        _st_tfd_fired();
     pd = P->fds;
     for (q = VP->io_q.next; q != &VP->io_q; q = n) {
         _st_pollq_t *pq = ST_CONTAINER(q, _st_pollq_t, links);

@@ -118,11 +118,21 @@ static void sel_dispatch(void)
     struct timeval tv, *tvp = NULL;
     st_utime_t timeout = _st_next_timeout();
     _st_clist_t *q, *n;
-    int i, nfds;
+    int i, nfds, maxfd = S->maxfd;
+    int tfd = _st_tfd_arm(timeout, NULL);
 
     memcpy(&r, &S->fds[0], sizeof r);
     memcpy(&w, &S->fds[1], sizeof w);
     memcpy(&e, &S->fds[2], sizeof e);
+    /* A timed wait ends on time with the timerfd (timerfd.c). */
+    if (tfd >= 0 && tfd < FD_SETSIZE) {
+        FD_SET(tfd, &r);
+        if (tfd > maxfd)
+            maxfd = tfd;
+        timeout = ST_UTIME_NO_TIMEOUT;
+    } else {
+        tfd = -1;
+    }
     if (timeout != ST_UTIME_NO_TIMEOUT) {
         st_utime_t sec = timeout / 1000000;
         /* Cap at about a year: some kernels reject larger values. */
@@ -132,11 +142,15 @@ static void sel_dispatch(void)
         tv.tv_usec = (suseconds_t)(timeout % 1000000);
         tvp = &tv;
     }
-    nfds = select(S->maxfd + 1, &r, &w, &e, tvp);
+    nfds = select(maxfd + 1, &r, &w, &e, tvp);
     if (nfds < 0) {
         if (errno == EBADF)
             sel_find_bad_fd();
         return;
+    }
+    if (tfd >= 0 && FD_ISSET(tfd, &r)) {
+        _st_tfd_fired();
+        nfds--;
     }
     if (nfds == 0)
         return;

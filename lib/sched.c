@@ -594,6 +594,7 @@ void st_destroy(void)
     }
     _st_stack_free(vp->idle->stack);
     vp->ev->destroy();
+    _st_tfd_close();
     _st_netfd_destroy_all();
     _st_timer_reset();
     _st_guard_handler_fini();

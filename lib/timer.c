@@ -134,7 +134,9 @@ void _st_add_sleepq(_st_thread_t *t, st_utime_t timeout)
     /* Counted from now, not from last_clock as the originals do: a
      * thread that computed since the last clock check must not get a
      * shorter timeout, so no wake-up is ever earlier than asked. */
-    t->due = _st_deadline(st_utime(), timeout);
+    /* A clock in whole microseconds reads up to 1 us early, and a timer
+     * that fires on time (epoll's timerfd) would show it. */
+    t->due = _st_deadline(st_utime(), timeout > 0 ? timeout + 1 : 0);
     t->flags |= ST_FL_ON_SLEEPQ;
     heap_set(vp->heap, vp->heap_len, t);
     sift_up(vp->heap, vp->heap_len++);

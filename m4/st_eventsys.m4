@@ -20,8 +20,8 @@ AC_DEFUN([ST_EVENTSYS_PROBES], [
     [AS_HELP_STRING([--disable-kqueue], [do not build the kqueue event system])],
     [], [enable_kqueue=auto])
 
-  AC_CHECK_HEADERS([poll.h sys/select.h sys/epoll.h sys/event.h])
-  AC_CHECK_FUNCS([poll ppoll epoll_create1 epoll_pwait2 kqueue])
+  AC_CHECK_HEADERS([poll.h sys/select.h sys/epoll.h sys/event.h sys/timerfd.h])
+  AC_CHECK_FUNCS([poll ppoll epoll_create1 epoll_pwait2 kqueue timerfd_create])
 
   st_ev_poll=no
   AS_IF([test "x$enable_poll" != xno && test "x$ac_cv_header_poll_h$ac_cv_func_poll" = xyesyes],

@@ -3,7 +3,10 @@
  * (API.md 5.1 #15-#17, 5.2 #1-#3). */
 #include "testutil.h"
 
+#include <dirent.h>
+#include <sys/wait.h>
 #include <time.h>
+#include <unistd.h>
 
 static st_utime_t mono_us(void)
 {
@@ -238,6 +241,70 @@ START_TEST(clock_is_monotonic_us)
 }
 END_TEST
 
+static int count_fds(void)
+{
+    DIR *d = opendir("/proc/self/fd");
+    struct dirent *de;
+    int n = 0;
+
+    if (d == NULL)
+        return -1;
+    while ((de = readdir(d)) != NULL)
+        if (de->d_name[0] != '.')
+            n++;
+    closedir(d);
+    return n;
+}
+
+/* Timed waits may use a descriptor of the library's (a timerfd, so that
+ * they end on time); st_destroy gives it back. */
+START_TEST(timed_waits_release_descriptors)
+{
+    int before = count_fds();
+    st_cond_t c;
+
+    if (before < 0)
+        return;                         /* no /proc: nothing to count */
+    st_test_init(_i);
+    ck_assert_int_eq(st_usleep(1000), 0);
+    c = st_cond_new();
+    ck_assert_int_eq(st_cond_timedwait(c, 2000), -1);
+    ck_assert_int_eq(errno, ETIME);
+    st_cond_destroy(c);
+    st_destroy();
+    ck_assert_int_eq(count_fds(), before);
+}
+END_TEST
+
+/* After fork parent and child time their waits independently: a timer
+ * the child arms must not move the parent's wake-up (they would share a
+ * timerfd).  The child arms a long sleep while the parent's short one
+ * is pending. */
+START_TEST(timed_sleeps_after_fork)
+{
+    st_utime_t m0, late;
+    int status;
+    pid_t pid;
+
+    st_test_init(_i);
+    ck_assert_int_eq(st_usleep(1000), 0);      /* the parent's timer */
+    pid = fork();
+    ck_assert_int_ne(pid, -1);
+    if (pid == 0) {
+        st_utime_t c0 = mono_us();
+        int ok = st_usleep(5000) == 0 && st_usleep(300000) == 0 &&
+                 mono_us() - c0 >= 305000;
+        _exit(ok ? 0 : 1);
+    }
+    m0 = mono_us();
+    ck_assert_int_eq(st_usleep(40000), 0);
+    late = mono_us() - m0 - 40000;
+    ck_assert_msg(late < 200000, "parent woke %llu us late", late);
+    ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+    ck_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+}
+END_TEST
+
 static Suite *time_suite(void)
 {
     Suite *s = suite_create("time");
@@ -257,6 +324,9 @@ static Suite *time_suite(void)
                         st_test_nbackends);
     tcase_add_test(tc, timecache);
     tcase_add_test(tc, clock_is_monotonic_us);
+    tcase_add_loop_test(tc, timed_waits_release_descriptors, 0,
+                        st_test_nbackends);
+    tcase_add_loop_test(tc, timed_sleeps_after_fork, 0, st_test_nbackends);
     suite_add_tcase(s, tc);
     return s;
 }
