@@ -36,6 +36,7 @@
 #endif
 
 #if defined(ST_ASAN)
+#include <sanitizer/asan_interface.h>
 #include <sanitizer/common_interface_defs.h>
 
 static inline void _st_san_begin(_st_thread_t *from, _st_thread_t *to)
@@ -106,6 +107,17 @@ static inline void _st_san_begin(_st_thread_t *from, _st_thread_t *to)
 #else
 #define ST_SAN_STACK_NEW(s)             ((void)(s))
 #define ST_SAN_STACK_FREE(s)            ((void)(s))
+#endif
+
+/* A cached stack taken again: a thread that left it for good never
+ * unwound its frames, whose poisoned red zones AddressSanitizer would
+ * otherwise see under the new thread's frames and thread block. */
+#if defined(ST_ASAN)
+#define ST_SAN_STACK_REUSE(s) \
+    __asan_unpoison_memory_region((s)->bottom, \
+        (size_t)((s)->vaddr + (s)->vaddr_size - (s)->bottom))
+#else
+#define ST_SAN_STACK_REUSE(s)           ((void)(s))
 #endif
 
 #endif /* ST_SANITIZER_H */

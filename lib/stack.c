@@ -145,6 +145,7 @@ _st_stack_t *_st_stack_new(size_t size)
             vp->stack_cache_len--;
             s->gen++;
             place(s, s->vaddr + s->vaddr_size);
+            ST_SAN_STACK_REUSE(s);
             return s;
         }
     }
@@ -177,6 +178,7 @@ static __attribute__((noinline)) _st_stack_t *stack_new_slow(size_t size)
         vp->stack_cache_len--;
         best->gen++;
         place(best, best->vaddr + best->vaddr_size);
+        ST_SAN_STACK_REUSE(best);
         return best;
     }
 
