@@ -110,12 +110,18 @@ static inline void _st_san_begin(_st_thread_t *from, _st_thread_t *to)
 #endif
 
 /* A cached stack taken again: a thread that left it for good never
- * unwound its frames, whose poisoned red zones AddressSanitizer would
- * otherwise see under the new thread's frames and thread block. */
+ * unwound its frames.  AddressSanitizer would see their poisoned red
+ * zones under the new thread's frames and thread block; ThreadSanitizer
+ * keeps them on the fiber's shadow call stack, which would grow with
+ * every reuse until it overflows: the new thread gets a new fiber. */
 #if defined(ST_ASAN)
 #define ST_SAN_STACK_REUSE(s) \
     __asan_unpoison_memory_region((s)->bottom, \
         (size_t)((s)->vaddr + (s)->vaddr_size - (s)->bottom))
+#elif defined(ST_TSAN)
+#define ST_SAN_STACK_REUSE(s) \
+    (__tsan_destroy_fiber((s)->tsan_fiber), \
+     (s)->tsan_fiber = __tsan_create_fiber(0))
 #else
 #define ST_SAN_STACK_REUSE(s)           ((void)(s))
 #endif

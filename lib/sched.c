@@ -198,7 +198,8 @@ static _st_md_context_t *zombie_main(void)
 
 /* The first half of a switch away from a thread that never runs again:
  * make the next thread current and return it; its context is resumed
- * without saving the caller's. */
+ * without saving the caller's.  (Sanitizer builds announce the switch
+ * just before making it, after every return on the old stack.) */
 static _st_thread_t *leave_for_good(_st_vp_t *vp, _st_thread_t *me)
 {
     _st_thread_t *next;
@@ -214,7 +215,6 @@ static _st_thread_t *leave_for_good(_st_vp_t *vp, _st_thread_t *me)
     }
     next->state = ST_ST_RUNNING;
     vp->current = next;
-    ST_SAN_SWITCH_BEGIN(me, next);
     return next;
 }
 
@@ -261,6 +261,11 @@ static _st_thread_t *thread_finish(_st_vp_t *vp, _st_thread_t *t,
     }
 
     thread_release(vp, t);
+#if defined(ST_SAN_FIBERS)
+    /* The switch and its announcement together, from this frame. */
+    _st_switch();
+    _st_fatal(__FILE__, __LINE__, "dead thread resumed");
+#endif
     return leave_for_good(vp, t);
 }
 
@@ -271,6 +276,7 @@ void st_thread_exit(void *retval)
     _st_thread_t *next = thread_finish(vp, t, retval);
 
     /* t's block is still mapped: saving into it is harmless. */
+    ST_SAN_SWITCH_BEGIN(t, next);
     _st_md_switch(&t->ctx, &next->ctx);
     _st_fatal(__FILE__, __LINE__, "dead thread resumed");
 }
