@@ -415,22 +415,14 @@ static int resid_io(st_netfd_t fd, struct iovec **iov, int *iov_size,
                     if (writing)
                         req.flags = MSG_NOSIGNAL;
                 }
-                if (URING_IO(&req, timeout, &n)) {
-                    if (n < 0)
-                        return -1;
-                    if (n == 0 && !writing)
-                        break;          /* EOF */
-                    consume(iov, iov_size, (size_t)n);
-                    if (*iov_size == 0)
-                        break;
-                    if (!writing && URING_SKIP(fd)) {
-                        doomed = 1;     /* the operation is the wait */
-                        continue;
-                    }
-                }
+                /* Done by the ring: n is its result, or still -1 when
+                 * the caller must poll and retry. */
+                if (URING_IO(&req, timeout, &n) && n < 0)
+                    return -1;
             }
 #endif
-        } else {
+        }
+        if (n >= 0) {
             if (n == 0 && !writing)
                 break;                  /* EOF */
             consume(iov, iov_size, (size_t)n);

@@ -202,20 +202,7 @@ static _st_md_context_t *zombie_main(void)
  * just before making it, after every return on the old stack.) */
 static _st_thread_t *leave_for_good(_st_vp_t *vp, _st_thread_t *me)
 {
-    _st_thread_t *next;
-
-    if (vp->switch_out_cb)
-        vp->switch_out_cb();
-    _st_stack_check(me);
-    if (!ST_CLIST_EMPTY(&vp->run_q)) {
-        next = ST_CONTAINER(vp->run_q.next, _st_thread_t, links);
-        _st_clist_unlink(&next->links);
-    } else {
-        next = vp->idle;
-    }
-    next->state = ST_ST_RUNNING;
-    vp->current = next;
-    return next;
+    return _st_switch_pick(vp, me, 0);
 }
 
 /* Everything st_thread_exit does up to its last switch, which the caller

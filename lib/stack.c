@@ -130,6 +130,17 @@ static void stack_unmap(_st_stack_t *s)
 
 static _st_stack_t *stack_new_slow(size_t size);
 
+/* Take s out of the cache for a new thread. */
+static inline _st_stack_t *take_cached(_st_vp_t *vp, _st_stack_t *s)
+{
+    _st_clist_remove(&s->links);
+    vp->stack_cache_len--;
+    s->gen++;
+    place(s, s->vaddr + s->vaddr_size);
+    ST_SAN_STACK_REUSE(s);
+    return s;
+}
+
 _st_stack_t *_st_stack_new(size_t size)
 {
     _st_vp_t *vp = VP;
@@ -140,14 +151,8 @@ _st_stack_t *_st_stack_new(size_t size)
     size = ALIGN_UP(size + MD_STACK_OVERHEAD, vp->pagesize);
     if (_st_likely(q != &vp->stack_cache)) {
         s = ST_CONTAINER(q, _st_stack_t, links);
-        if (_st_likely(s->size == size)) {
-            _st_clist_remove(&s->links);
-            vp->stack_cache_len--;
-            s->gen++;
-            place(s, s->vaddr + s->vaddr_size);
-            ST_SAN_STACK_REUSE(s);
-            return s;
-        }
+        if (_st_likely(s->size == size))
+            return take_cached(vp, s);
     }
     return stack_new_slow(size);
 }
@@ -173,14 +178,8 @@ static __attribute__((noinline)) _st_stack_t *stack_new_slow(size_t size)
                 break;                  /* exact */
         }
     }
-    if (best != NULL) {
-        _st_clist_remove(&best->links);
-        vp->stack_cache_len--;
-        best->gen++;
-        place(best, best->vaddr + best->vaddr_size);
-        ST_SAN_STACK_REUSE(best);
-        return best;
-    }
+    if (best != NULL)
+        return take_cached(vp, best);
 
     reserve = ALIGN_UP(sizeof(_st_stack_t), TCB_STEP) +
               ALIGN_UP(sizeof(_st_thread_t), TCB_STEP) +

@@ -13,12 +13,11 @@
 #include "common.h"
 #include "sanitizer.h"
 
-/* Leave me (which has already recorded where it waits, or queued itself)
- * and run the head of the run queue, or the idle thread.  Returns when
- * someone makes me current again.  idle: me is the idle thread (no
- * callbacks, no stack check). */
-static inline __attribute__((always_inline)) void
-_st_switch_from(_st_vp_t *vp, _st_thread_t *me, int idle)
+/* The first half of a switch away from me: the switch-out callback and
+ * stack check (not for the idle thread), then the run-queue head (or
+ * the idle thread) taken off and made current.  Returns it. */
+static inline __attribute__((always_inline)) _st_thread_t *
+_st_switch_pick(_st_vp_t *vp, _st_thread_t *me, int idle)
 {
     _st_thread_t *next;
 
@@ -35,6 +34,18 @@ _st_switch_from(_st_vp_t *vp, _st_thread_t *me, int idle)
     }
     next->state = ST_ST_RUNNING;
     vp->current = next;
+    return next;
+}
+
+/* Leave me (which has already recorded where it waits, or queued itself)
+ * and run the head of the run queue, or the idle thread.  Returns when
+ * someone makes me current again.  idle: me is the idle thread (no
+ * callbacks, no stack check). */
+static inline __attribute__((always_inline)) void
+_st_switch_from(_st_vp_t *vp, _st_thread_t *me, int idle)
+{
+    _st_thread_t *next = _st_switch_pick(vp, me, idle);
+
     if (_st_likely(next != me)) {
         ST_SAN_SWITCH_BEGIN(me, next);
         _st_md_switch(&me->ctx, &next->ctx);
@@ -44,7 +55,6 @@ _st_switch_from(_st_vp_t *vp, _st_thread_t *me, int idle)
     if (!idle && vp->switch_in_cb)
         vp->switch_in_cb();
 }
-
 
 /* From an ordinary thread: the idle thread never waits in these calls. */
 static inline __attribute__((always_inline)) void
