@@ -116,29 +116,31 @@ struct _st_mutex {
 
 typedef struct _st_thread _st_thread_t;
 struct _st_thread {
+    /* What a switch touches first, in the block's first cache line (with
+     * the asm methods, whose context is one word). */
     int state;                          /* ST_ST_* */
     int flags;                          /* ST_FL_* */
-    _st_clist_t links;                  /* run queue or zombie queue */
+    _st_clist_t links;                  /* run queue (stale otherwise) */
     _st_clist_t wait_links;             /* cond or mutex wait queue */
+    const volatile uint64_t *red_word;  /* unguarded stack: the top word of
+                                           its red zone, non-zero after an
+                                           overflow; else NULL (no check) */
+    _st_md_context_t ctx;               /* saved machine context */
+    uintptr_t stack_limit;              /* sp below this is an overflow */
     _st_clist_t all_links;              /* every live thread, for debuggers */
     void *(*start)(void *arg);          /* start function */
     void *arg;                          /* its argument */
     void *retval;                       /* value passed to st_thread_exit */
     _st_stack_t *stack;                 /* NULL for the primordial thread */
-    uintptr_t stack_limit;              /* sp below this is an overflow */
-    const volatile uint64_t *red_word;  /* unguarded stack: the top word of
-                                           its red zone, non-zero after an
-                                           overflow; else NULL (no check) */
     st_utime_t due;                     /* timer deadline */
     size_t heap_index;                  /* slot in the timer heap */
     struct _st_cond term;               /* joiners wait here */
     uintptr_t magic;                    /* handle check, see THREAD_MAGIC */
     int nkeys;                          /* private_data[0..nkeys) are set;
                                            the rest read as NULL */
-    void *private_data[ST_KEYS_MAX];    /* thread-specific values */
     char name[ST_THREAD_NAME_MAX];      /* optional name, NUL-terminated */
     void *asan_fake_stack;              /* AddressSanitizer fiber state */
-    _st_md_context_t ctx;               /* saved machine context */
+    void *private_data[ST_KEYS_MAX];    /* thread-specific values */
 };
 
 #define ST_THREAD_MAGIC ((uintptr_t)0x5354687265616421ULL)
@@ -229,7 +231,6 @@ typedef struct _st_vp {
     _st_thread_t *primordial;           /* st_init's caller */
     _st_clist_t run_q;                  /* runnable threads (links) */
     _st_clist_t io_q;                   /* poll requests (links) */
-    _st_clist_t zombie_q;               /* unjoined zombies (links) */
     _st_clist_t all_q;                  /* all live threads (all_links) */
     _st_thread_t **heap;                /* timer min-heap by due */
     size_t heap_len;                    /* threads in the heap */

@@ -105,7 +105,8 @@ static _st_md_context_t *thread_main(void)
 }
 
 static inline __attribute__((always_inline)) _st_thread_t *
-thread_new(size_t stack_size, _st_md_entry_t entry)
+thread_new(size_t stack_size, _st_md_entry_t entry,
+           void *(*start)(void *), void *arg, int flags)
 {
     _st_stack_t *s = _st_stack_new(stack_size);
     _st_thread_t *t;
@@ -114,11 +115,13 @@ thread_new(size_t stack_size, _st_md_entry_t entry)
         return NULL;
     t = s->tcb;
     /* Field by field: a memset of the whole block (with its key slots
-     * and machine context) costs more than the rest of creation. */
+     * and machine context) costs more than the rest of creation.  links
+     * and wait_links are left stale: each is linked into a list before
+     * anything reads it. */
     t->state = ST_ST_RUNNABLE;
-    t->flags = 0;
-    t->start = NULL;
-    t->arg = NULL;
+    t->flags = flags;
+    t->start = start;
+    t->arg = arg;
     t->retval = NULL;
     t->due = 0;
     t->heap_index = 0;
@@ -130,8 +133,6 @@ thread_new(size_t stack_size, _st_md_entry_t entry)
     t->red_word = s->guarded ? NULL :
                   (const volatile uint64_t *)(void *)s->bottom - 1;
     t->magic = (uintptr_t)t ^ ST_THREAD_MAGIC;
-    ST_CLIST_INIT(&t->links);
-    ST_CLIST_INIT(&t->wait_links);
     ST_CLIST_INIT(&t->term.wait_q);
     _st_md_init(&t->ctx, s->bottom, s->top, entry);
     return t;
@@ -148,13 +149,9 @@ st_thread_t st_thread_create(void *(*start)(void *arg), void *arg,
         return NULL;
     }
     t = thread_new(stack_size ? (size_t)stack_size : ST_DEFAULT_STACK_SIZE,
-                   thread_main);
+                   thread_main, start, arg, joinable ? ST_FL_JOINABLE : 0);
     if (t == NULL)
         return NULL;
-    t->start = start;
-    t->arg = arg;
-    if (joinable)
-        t->flags |= ST_FL_JOINABLE;
     _st_clist_append(&vp->all_q, &t->all_links);
     vp->nthreads++;
     vp->active_count++;
@@ -171,7 +168,7 @@ st_thread_t st_thread_create(void *(*start)(void *arg), void *arg,
  * good, or t's joiner) has left it. */
 static void thread_release(_st_vp_t *vp, _st_thread_t *t)
 {
-    _st_clist_remove(&t->all_links);
+    _st_clist_unlink(&t->all_links);
     vp->nthreads--;
     t->state = ST_ST_DEAD;
     t->magic = 0;
@@ -227,8 +224,8 @@ static _st_thread_t *thread_finish(_st_vp_t *vp, _st_thread_t *t,
         _st_thread_t *w;
         _st_clist_t *q;
 
+        /* A zombie is on no list: only its joiner finds it. */
         t->state = ST_ST_ZOMBIE;
-        _st_clist_append(&vp->zombie_q, &t->links);
         for (q = t->term.wait_q.next; q != &t->term.wait_q; q = q->next) {
             w = ST_CONTAINER(q, _st_thread_t, wait_links);
             if (w->state == ST_ST_COND_WAIT) {
@@ -296,7 +293,6 @@ int st_thread_join(st_thread_t t, void **retvalp)
     if (retvalp != NULL)
         *retvalp = t->retval;
     t->flags |= ST_FL_JOINED;
-    _st_clist_remove(&t->links);
 #if !defined(ST_SAN_FIBERS)
     if (!vp->switch_in_cb && !vp->switch_out_cb) {
         thread_release(vp, t);
@@ -501,7 +497,6 @@ int st_init(void)
     _st_guard_handler_init();
     ST_CLIST_INIT(&vp->run_q);
     ST_CLIST_INIT(&vp->io_q);
-    ST_CLIST_INIT(&vp->zombie_q);
     ST_CLIST_INIT(&vp->all_q);
     ST_CLIST_INIT(&vp->stack_cache);
     vp->stack_cache_len = 0;
@@ -510,10 +505,10 @@ int st_init(void)
     vp->last_clock = st_utime();
     ST_SAN_PRIMORDIAL();
 
-    idle = thread_new(ST_DEFAULT_STACK_SIZE, idle_main);
+    idle = thread_new(ST_DEFAULT_STACK_SIZE, idle_main, NULL, NULL,
+                      ST_FL_IDLE);
     if (idle == NULL)
         goto fail_backend;
-    idle->flags |= ST_FL_IDLE;
     st_thread_setname(idle, "idle");
 
     prim = calloc(1, sizeof *prim);
