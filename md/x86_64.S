@@ -29,6 +29,28 @@
         popq    %rbp
 .endm
 
+/* Resume the context whose saved state is at rsp.  A suspended one
+ * returns into its _st_md_switch call site: the return predictor holds
+ * the entry pushed by the call that switched away from the other side,
+ * which is that same site whenever both sides wait in the same code.  A
+ * fresh one (its return address is still _st_md_start) is entered with a
+ * direct jump and no return, so a thread that ends by resuming the one
+ * that started it (create, run, join) returns into it on the entry that
+ * its own start left on the predictor. */
+.macro RESUME
+        leaq    ST_SYM(_st_md_start)(%rip), %rcx
+        cmpq    %rcx, 56(%rsp)
+        je      .Lfresh_\@
+        RESTORE_SAVED
+        ret
+.Lfresh_\@:
+        ldmxcsr (%rsp)
+        fldcw   4(%rsp)
+        movq    40(%rsp), %rbx          /* entry */
+        addq    $64, %rsp               /* hi */
+        jmp     ST_SYM(_st_md_start)
+.endm
+
 /* void _st_md_switch(_st_md_context_t *from, _st_md_context_t *to) */
         .p2align 4
 ST_FUNC_BEGIN(_st_md_switch)
@@ -43,8 +65,7 @@ ST_FUNC_BEGIN(_st_md_switch)
         fnstcw  4(%rsp)
         movq    %rsp, (%rdi)
         movq    (%rsi), %rsp
-        RESTORE_SAVED
-        ret
+        RESUME
 ST_FUNC_END(_st_md_switch)
 
 /* void _st_md_init(_st_md_context_t *ctx, void *lo, void *hi,
@@ -67,11 +88,9 @@ ST_FUNC_BEGIN(_st_md_init)
         ret
 ST_FUNC_END(_st_md_init)
 
-/* First code run by a new context: rsp == hi (16-byte aligned).  When
- * entry returns the context to resume, the finished one is dropped and
- * the other restored as in _st_md_switch, but entered with a jump: the
- * first switch to this context consumed the return predictor's entry
- * for the return we skip, so the resumed code's returns predict well. */
+/* First code run by a new context: rsp == hi (16-byte aligned), rbx ==
+ * entry.  When entry returns the context to resume, the finished one is
+ * dropped and the other resumed as in _st_md_switch. */
         .p2align 4
 ST_SYM(_st_md_start):
         xorl    %ebp, %ebp
@@ -79,9 +98,7 @@ ST_SYM(_st_md_start):
         testq   %rax, %rax
         jz      1f
         movq    (%rax), %rsp
-        RESTORE_SAVED
-        popq    %rcx
-        jmp     *%rcx
+        RESUME
 1:      callq   ST_SYM(_st_md_entry_returned)
         hlt
 
