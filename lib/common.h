@@ -279,8 +279,6 @@ void _st_tfd_close(void) ST_HIDDEN;             /* st_destroy */
 void _st_timer_reset(void) ST_HIDDEN;
 
 /* stack.c */
-_st_stack_t *_st_stack_new(size_t size) ST_HIDDEN;
-void _st_stack_free(_st_stack_t *s) ST_HIDDEN;
 void _st_stack_cache_trim(size_t keep) ST_HIDDEN;
 void _st_stack_overflow(_st_thread_t *t) ST_HIDDEN __attribute__((noreturn));
 void _st_stack_overflow_report(_st_thread_t *t) ST_HIDDEN;

@@ -14,6 +14,7 @@
 #include "st.h"
 #include "common.h"
 #include "sanitizer.h"
+#include "stack.h"
 #include "switch.h"
 
 __thread _st_vp_t _st_this_vp __attribute__((tls_model("initial-exec")));
@@ -79,8 +80,8 @@ static _st_md_context_t *idle_main(void)
 
 /* ---- thread creation ---------------------------------------------------- */
 
-static _st_thread_t *thread_finish(_st_vp_t *vp, _st_thread_t *t,
-                                   void *retval);
+static inline __attribute__((always_inline)) _st_thread_t *
+thread_finish(_st_vp_t *vp, _st_thread_t *t, void *retval);
 
 /* A thread's life: returning from start() is st_thread_exit(), and the
  * context returned is resumed by the start-up code of the md layer, so
@@ -175,7 +176,8 @@ static void thread_release(_st_vp_t *vp, _st_thread_t *t)
     _st_stack_free(t->stack);
 }
 
-static _st_thread_t *leave_for_good(_st_vp_t *vp, _st_thread_t *me);
+static inline __attribute__((always_inline)) _st_thread_t *
+leave_for_good(_st_vp_t *vp, _st_thread_t *me);
 
 #if !defined(ST_SAN_FIBERS)
 /* A joined zombie's last run, shown to the switch callbacks as in the
@@ -197,15 +199,16 @@ static _st_md_context_t *zombie_main(void)
  * make the next thread current and return it; its context is resumed
  * without saving the caller's.  (Sanitizer builds announce the switch
  * just before making it, after every return on the old stack.) */
-static _st_thread_t *leave_for_good(_st_vp_t *vp, _st_thread_t *me)
+static inline __attribute__((always_inline)) _st_thread_t *
+leave_for_good(_st_vp_t *vp, _st_thread_t *me)
 {
     return _st_switch_pick(vp, me, 0);
 }
 
 /* Everything st_thread_exit does up to its last switch, which the caller
  * makes to the thread returned. */
-static _st_thread_t *thread_finish(_st_vp_t *vp, _st_thread_t *t,
-                                   void *retval)
+static inline __attribute__((always_inline)) _st_thread_t *
+thread_finish(_st_vp_t *vp, _st_thread_t *t, void *retval)
 {
     t->retval = retval;
     if (t->nkeys > 0)

@@ -29,6 +29,7 @@
 
 #include "common.h"
 #include "sanitizer.h"
+#include "stack.h"
 
 #ifndef MAP_ANONYMOUS
 #define MAP_ANONYMOUS MAP_ANON
@@ -40,24 +41,10 @@
 #define MAP_STACK 0
 #endif
 
-#define ALIGN_UP(x, a)      (((x) + (a) - 1) & ~((size_t)(a) - 1))
-#define TCB_ROTATIONS       8
-#define TCB_STEP            64
-/* Enough to absorb a burst of about a thousand short-lived threads
- * without remapping; each cached stack keeps its touched top page(s). */
-#define STACK_CACHE_MAX     1024
 /* Unguarded stacks get a never-written zone below them this many pages
  * deep: an overflow lands there (costing no memory until it happens) and
  * is caught at the next switch before it reaches a neighbour. */
 #define RED_ZONE_PAGES      4
-/* The setjmp method bootstraps a context with a signal delivered on the
- * new stack; the kernel's signal frame stays at its top for good, so the
- * stack is made that much larger to keep the requested size usable. */
-#if defined(ST_MD_SETJMP)
-#define MD_STACK_OVERHEAD   (16 * 1024)
-#else
-#define MD_STACK_OVERHEAD   0
-#endif
 
 /* Guard pages in use by all schedulers of the process. */
 static long guards_used;
@@ -105,19 +92,10 @@ static uint64_t next_random(void)
     return x * 0x2545F4914F6CDD1DULL;
 }
 
-/* Place the header, thread block and stack top for this use. */
-static inline void place(_st_stack_t *s, char *end)
+/* Move s->top down by a random multiple of 16 within its spare page. */
+void _st_stack_randomize(_st_stack_t *s)
 {
-    size_t hdr = ALIGN_UP(sizeof(_st_stack_t), TCB_STEP);
-    size_t tcb = ALIGN_UP(sizeof(_st_thread_t), TCB_STEP);
-    char *t = end - hdr - tcb - (s->gen % TCB_ROTATIONS) * TCB_STEP;
-
-    s->tcb = t;
-    s->top = t;
-    if (s->randomized && VP->randomize_stacks) {
-        /* Randomised mappings have a spare page below the top. */
-        s->top -= (next_random() % (VP->pagesize / 16)) * 16;
-    }
+    s->top -= (next_random() % (VP->pagesize / 16)) * 16;
 }
 
 static void stack_unmap(_st_stack_t *s)
@@ -128,38 +106,9 @@ static void stack_unmap(_st_stack_t *s)
     munmap(s->vaddr, s->vaddr_size);
 }
 
-static _st_stack_t *stack_new_slow(size_t size);
-
-/* Take s out of the cache for a new thread. */
-static inline _st_stack_t *take_cached(_st_vp_t *vp, _st_stack_t *s)
-{
-    _st_clist_remove(&s->links);
-    vp->stack_cache_len--;
-    s->gen++;
-    place(s, s->vaddr + s->vaddr_size);
-    ST_SAN_STACK_REUSE(s);
-    return s;
-}
-
-_st_stack_t *_st_stack_new(size_t size)
-{
-    _st_vp_t *vp = VP;
-    _st_clist_t *q = vp->stack_cache.next;
-    _st_stack_t *s;
-
-    /* The usual case: the stack freed last has the size asked for. */
-    size = ALIGN_UP(size + MD_STACK_OVERHEAD, vp->pagesize);
-    if (_st_likely(q != &vp->stack_cache)) {
-        s = ST_CONTAINER(q, _st_stack_t, links);
-        if (_st_likely(s->size == size))
-            return take_cached(vp, s);
-    }
-    return stack_new_slow(size);
-}
-
 /* Another cached stack (the best fit, but never more than twice the
  * request), or a new mapping; size is already rounded. */
-static __attribute__((noinline)) _st_stack_t *stack_new_slow(size_t size)
+_st_stack_t *_st_stack_new_slow(size_t size)
 {
     _st_vp_t *vp = VP;
     size_t page = vp->pagesize;
@@ -179,12 +128,12 @@ static __attribute__((noinline)) _st_stack_t *stack_new_slow(size_t size)
         }
     }
     if (best != NULL)
-        return take_cached(vp, best);
+        return _st_stack_take_cached(vp, best);
 
-    reserve = ALIGN_UP(sizeof(_st_stack_t), TCB_STEP) +
-              ALIGN_UP(sizeof(_st_thread_t), TCB_STEP) +
+    reserve = ST_ALIGN_UP(sizeof(_st_stack_t), TCB_STEP) +
+              ST_ALIGN_UP(sizeof(_st_thread_t), TCB_STEP) +
               (TCB_ROTATIONS - 1) * TCB_STEP;
-    reserve = ALIGN_UP(reserve, page);
+    reserve = ST_ALIGN_UP(reserve, page);
     if (vp->randomize_stacks)
         reserve += page;
     if (size > (size_t)-1 / 2 - reserve - page) {
@@ -204,7 +153,7 @@ static __attribute__((noinline)) _st_stack_t *stack_new_slow(size_t size)
         return NULL;
     }
     s = (_st_stack_t *)(void *)(vaddr + total -
-                                ALIGN_UP(sizeof(_st_stack_t), TCB_STEP));
+                                ST_ALIGN_UP(sizeof(_st_stack_t), TCB_STEP));
     s->vaddr = vaddr;
     s->vaddr_size = total;
     s->bottom = vaddr + low;
@@ -219,19 +168,9 @@ static __attribute__((noinline)) _st_stack_t *stack_new_slow(size_t size)
         else
             __atomic_sub_fetch(&guards_used, 1, __ATOMIC_RELAXED);
     }
-    place(s, vaddr + total);
+    _st_stack_place(s, vaddr + total);
     ST_SAN_STACK_NEW(s);
     return s;
-}
-
-void _st_stack_free(_st_stack_t *s)
-{
-    _st_vp_t *vp = VP;
-
-    _st_clist_prepend(&vp->stack_cache, &s->links);
-    vp->stack_cache_len++;
-    if (vp->stack_cache_len > STACK_CACHE_MAX)
-        _st_stack_cache_trim(STACK_CACHE_MAX);
 }
 
 /* Unmap the oldest cached stacks until at most keep remain.  The most

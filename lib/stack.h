@@ -1,0 +1,82 @@
+/* SPDX-License-Identifier: MIT */
+/* stack.h - the stack cache's fast paths, inlined into thread creation
+ * and release (the rest of the stack code is in stack.c). */
+#ifndef ST_STACK_H
+#define ST_STACK_H
+
+#include "common.h"
+#include "sanitizer.h"
+
+#define ST_ALIGN_UP(x, a)   (((x) + (a) - 1) & ~((size_t)(a) - 1))
+#define TCB_ROTATIONS       8
+#define TCB_STEP            64
+/* Enough to absorb a burst of about a thousand short-lived threads
+ * without remapping; each cached stack keeps its touched top page(s). */
+#define STACK_CACHE_MAX     1024
+/* The setjmp method bootstraps a context with a signal delivered on the
+ * new stack; the kernel's signal frame stays at its top for good, so the
+ * stack is made that much larger to keep the requested size usable. */
+#if defined(ST_MD_SETJMP)
+#define MD_STACK_OVERHEAD   (16 * 1024)
+#else
+#define MD_STACK_OVERHEAD   0
+#endif
+
+_st_stack_t *_st_stack_new_slow(size_t size) ST_HIDDEN;
+void _st_stack_randomize(_st_stack_t *s) ST_HIDDEN;
+
+/* Place the header, thread block and stack top for this use. */
+static inline void _st_stack_place(_st_stack_t *s, char *end)
+{
+    size_t hdr = ST_ALIGN_UP(sizeof(_st_stack_t), TCB_STEP);
+    size_t tcb = ST_ALIGN_UP(sizeof(_st_thread_t), TCB_STEP);
+    char *t = end - hdr - tcb - (s->gen % TCB_ROTATIONS) * TCB_STEP;
+
+    s->tcb = t;
+    s->top = t;
+    /* Randomised mappings have a spare page below the top. */
+    if (_st_unlikely(s->randomized) && VP->randomize_stacks)
+        _st_stack_randomize(s);
+}
+
+/* Take s out of the cache for a new thread. */
+static inline _st_stack_t *_st_stack_take_cached(_st_vp_t *vp,
+                                                 _st_stack_t *s)
+{
+    _st_clist_unlink(&s->links);        /* relinked when freed */
+    vp->stack_cache_len--;
+    s->gen++;
+    _st_stack_place(s, s->vaddr + s->vaddr_size);
+    ST_SAN_STACK_REUSE(s);
+    return s;
+}
+
+/* A stack of at least size usable bytes, with its thread block placed. */
+static inline _st_stack_t *_st_stack_new(size_t size)
+{
+    _st_vp_t *vp = VP;
+    _st_clist_t *q = vp->stack_cache.next;
+    _st_stack_t *s;
+
+    /* The usual case: the stack freed last has the size asked for. */
+    size = ST_ALIGN_UP(size + MD_STACK_OVERHEAD, vp->pagesize);
+    if (_st_likely(q != &vp->stack_cache)) {
+        s = ST_CONTAINER(q, _st_stack_t, links);
+        if (_st_likely(s->size == size))
+            return _st_stack_take_cached(vp, s);
+    }
+    return _st_stack_new_slow(size);
+}
+
+/* Give s back to the cache (most recent first); the oldest beyond the
+ * cache's size are unmapped. */
+static inline void _st_stack_free(_st_stack_t *s)
+{
+    _st_vp_t *vp = VP;
+
+    _st_clist_prepend(&vp->stack_cache, &s->links);
+    if (_st_unlikely(++vp->stack_cache_len > STACK_CACHE_MAX))
+        _st_stack_cache_trim(STACK_CACHE_MAX);
+}
+
+#endif /* ST_STACK_H */
