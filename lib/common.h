@@ -230,8 +230,6 @@ typedef struct _st_vp {
     _st_thread_t *idle;                 /* idle thread */
     _st_thread_t *primordial;           /* st_init's caller */
     _st_clist_t run_q;                  /* runnable threads (links) */
-    _st_clist_t *rq;                    /* &run_q: a load is cheaper than
-                                           forming a TLS address */
     _st_clist_t io_q;                   /* poll requests (links) */
     _st_clist_t all_q;                  /* all live threads (all_links) */
     _st_thread_t **heap;                /* timer min-heap by due */
@@ -329,13 +327,13 @@ static inline int _st_pollq_check(const _st_pollq_t *pq, short allowed,
 static inline void _st_add_runq(_st_thread_t *t)
 {
     t->state = ST_ST_RUNNABLE;
-    _st_clist_append(VP->rq, &t->links);
+    _st_clist_append(&VP->run_q, &t->links);
 }
 
 static inline void _st_add_runq_head(_st_thread_t *t)
 {
     t->state = ST_ST_RUNNABLE;
-    _st_clist_prepend(VP->rq, &t->links);
+    _st_clist_prepend(&VP->run_q, &t->links);
 }
 
 /* Make a blocked thread runnable: cancel its timer, append it. */

@@ -343,7 +343,7 @@ void st_thread_yield(void)
         vp->clock_stale = 1;
     else
         _st_check_clock();
-    if (vp->run_q.next == vp->rq)
+    if (ST_CLIST_EMPTY(&vp->run_q))
         return;
     _st_add_runq(me);
     _st_switch_out(vp, me);
@@ -499,7 +499,6 @@ int st_init(void)
     vp->pagesize = (size_t)sysconf(_SC_PAGESIZE);
     _st_guard_handler_init();
     ST_CLIST_INIT(&vp->run_q);
-    vp->rq = &vp->run_q;
     ST_CLIST_INIT(&vp->io_q);
     ST_CLIST_INIT(&vp->all_q);
     ST_CLIST_INIT(&vp->stack_cache);

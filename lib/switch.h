@@ -26,7 +26,7 @@ _st_switch_pick(_st_vp_t *vp, _st_thread_t *me, int idle)
             vp->switch_out_cb();
         _st_stack_check(me);
     }
-    if (_st_likely(vp->run_q.next != vp->rq)) {
+    if (_st_likely(!ST_CLIST_EMPTY(&vp->run_q))) {
         next = ST_CONTAINER(vp->run_q.next, _st_thread_t, links);
         _st_clist_unlink(&next->links);
     } else {
