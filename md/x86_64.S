@@ -40,10 +40,10 @@
 .macro RESUME
         leaq    ST_SYM(_st_md_start)(%rip), %rcx
         cmpq    %rcx, 56(%rsp)
-        je      .Lfresh_\@
+        je      9f
         RESTORE_SAVED
         ret
-.Lfresh_\@:
+9:
         ldmxcsr (%rsp)
         fldcw   4(%rsp)
         movq    40(%rsp), %rbx          /* entry */
