@@ -236,3 +236,15 @@ passes = sum(1 for r in rows if r[-1] == "PASS")
 misses = sum(1 for r in rows if r[-1] == "MISS")
 print()
 print(f"Targets: {passes} PASS, {misses} MISS.")
+
+# The Boost jump does the same work in every round: its spread shows how
+# steady the machine was while the micro-benchmarks ran.
+floor = list(values("switch", "boost", "ns").values()) + \
+    list(values("create", "boost-switch", "ns").values())
+if len(floor) > 1:
+    spread = max(floor) / min(floor) - 1
+    note = ("steady" if spread <= 0.10 else
+            "disturbed: compare runs only from steady periods "
+            "(doc/BENCHMARKS.md, notes on noise)")
+    print(f"Boost floor over the run: {fmt(min(floor))}–{fmt(max(floor))} ns "
+          f"({spread:.0%} spread, {note}).")
