@@ -39,15 +39,12 @@
  * its own start left on the predictor. */
 .macro RESUME
         leaq    ST_SYM(_st_md_start)(%rip), %rcx
-        cmpq    %rcx, 56(%rsp)
+        cmpq    %rcx, 56(%rsp)          /* the return address */
         je      9f
         RESTORE_SAVED
         ret
-9:
-        ldmxcsr (%rsp)
-        fldcw   4(%rsp)
-        movq    40(%rsp), %rbx          /* entry */
-        addq    $64, %rsp               /* hi */
+9:      RESTORE_SAVED                   /* rbx = entry */
+        addq    $8, %rsp                /* rsp = hi */
         jmp     ST_SYM(_st_md_start)
 .endm
 
