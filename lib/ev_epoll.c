@@ -362,6 +362,25 @@ static int by_seq(const void *a, const void *b)
     return x->seq < y->seq ? -1 : x->seq > y->seq;
 }
 
+/* Wake order is registration order.  A dispatch usually finds a few
+ * requests, nearly in order already: insertion sort them, and leave
+ * large batches to qsort. */
+static void sort_ready(_st_pollq_t **a, int n)
+{
+    int i, j;
+
+    if (n > 32) {
+        qsort(a, (size_t)n, sizeof *a, by_seq);
+        return;
+    }
+    for (i = 1; i < n; i++) {
+        _st_pollq_t *x = a[i];
+        for (j = i; j > 0 && a[j - 1]->seq > x->seq; j--)
+            a[j] = a[j - 1];
+        a[j] = x;
+    }
+}
+
 static void ep_dispatch(void)
 {
     int i, n, nready = 0, nfired = 0;
@@ -425,8 +444,7 @@ static void ep_dispatch(void)
         }
     }
 
-    if (nready > 1)
-        qsort(E->ready, (size_t)nready, sizeof *E->ready, by_seq);
+    sort_ready(E->ready, nready);
     for (i = 0; i < nready; i++) {
         _st_pollq_t *pq = E->ready[i];
         pq->ready = 0;

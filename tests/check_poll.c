@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
 
 START_TEST(poll_counts_and_revents)
 {
@@ -270,6 +271,70 @@ START_TEST(many_waiters_same_fd)
 }
 END_TEST
 
+/* API.md 1.9: threads woken by I/O in one pass run in the order their
+ * poll requests were registered, not in descriptor order nor in the
+ * order the descriptors became ready.  Checked with a few waiters and
+ * with many (epoll sorts small and large batches differently). */
+#define ORDER_MAX 40
+static int wake_order[ORDER_MAX], nwoken;
+
+static void *order_waiter(void *arg)
+{
+    int *fdi = arg;  /* [0] descriptor, [1] this waiter's number */
+    struct pollfd pd;
+
+    pd.fd = fdi[0];
+    pd.events = POLLIN;
+    if (st_poll(&pd, 1, st_test_usec(5000000)) != 1)
+        return (void *)0L;
+    wake_order[nwoken++] = fdi[1];
+    return (void *)1L;
+}
+
+static void check_wake_order(int n)
+{
+    int sv[ORDER_MAX][2], arg[ORDER_MAX][2], perm[ORDER_MAX], i;
+    st_thread_t t[ORDER_MAX];
+    void *rv;
+
+    for (i = 0; i < n; i++) {
+        ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM, 0, sv[i]), 0);
+        perm[i] = (i * 7 + 3) % n;  /* n is not a multiple of 7 */
+    }
+    nwoken = 0;
+    /* Waiter i registers i-th, on a descriptor out of numeric order. */
+    for (i = 0; i < n; i++) {
+        arg[i][0] = sv[perm[i]][0];
+        arg[i][1] = i;
+        t[i] = st_thread_create(order_waiter, arg[i], 1, 0);
+        ck_assert_ptr_nonnull(t[i]);
+    }
+    st_usleep(1000);  /* all of them are now waiting, in order */
+    ck_assert_int_eq(nwoken, 0);
+    /* Ready in reverse registration order, all before the next pass. */
+    for (i = n - 1; i >= 0; i--)
+        ck_assert_int_eq((int)write(sv[perm[i]][1], "o", 1), 1);
+    for (i = 0; i < n; i++) {
+        ck_assert_int_eq(st_thread_join(t[i], &rv), 0);
+        ck_assert_ptr_eq(rv, (void *)1L);
+    }
+    ck_assert_int_eq(nwoken, n);
+    for (i = 0; i < n; i++)
+        ck_assert_int_eq(wake_order[i], i);
+    for (i = 0; i < n; i++) {
+        close(sv[i][0]);
+        close(sv[i][1]);
+    }
+}
+
+START_TEST(io_wake_order_is_registration_order)
+{
+    st_test_init(_i);
+    check_wake_order(6);
+    check_wake_order(ORDER_MAX);
+}
+END_TEST
+
 static Suite *poll_suite(void)
 {
     Suite *s = suite_create("poll");
@@ -286,6 +351,7 @@ static Suite *poll_suite(void)
     tcase_add_loop_test(tc, poll_high_descriptors, 0, n);
     tcase_add_loop_test(tc, netfd_poll_results, 0, n);
     tcase_add_loop_test(tc, many_waiters_same_fd, 0, n);
+    tcase_add_loop_test(tc, io_wake_order_is_registration_order, 0, n);
     suite_add_tcase(s, tc);
     return s;
 }
