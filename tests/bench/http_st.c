@@ -4,7 +4,13 @@
  * thread per connection, every request answered with the same 13-byte
  * body.  Built against libst and against State Threads 1.9.
  *
- *   http_st PORT [select|poll|epoll]
+ *   http_st PORT [select|poll|epoll|io_uring] [poll-first|read-first]
+ *
+ * read-first (the default) is the plainest loop: st_read, answer, st_read
+ * again, which costs one read that fails with EAGAIN per request, since
+ * st_read always tries the read before it waits.  poll-first waits with
+ * st_netfd_poll before each read instead, so that every read finds data,
+ * as in nginx and libevent, which read only when epoll says so.
  *
  * It only counts "\r\n\r\n" to find the end of each request (no bodies),
  * which is all wrk sends.  Pipelined requests are answered in one write.
@@ -12,6 +18,7 @@
 #include <errno.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -32,6 +39,8 @@ static const char response[] =
 #define RESP_LEN (sizeof response - 1)
 #define MAX_PIPELINE 16
 
+static int poll_first;  /* wait for readability before each read */
+
 static void *serve(void *arg)
 {
     st_netfd_t c = arg;
@@ -39,9 +48,12 @@ static void *serve(void *arg)
     int state = 0;  /* how much of "\r\n\r\n" matched so far */
 
     for (;;) {
-        ssize_t n = st_read(c, buf, sizeof buf, ST_UTIME_NO_TIMEOUT), i;
+        ssize_t n, i;
         int reqs = 0;
 
+        if (poll_first && st_netfd_poll(c, POLLIN, ST_UTIME_NO_TIMEOUT) < 0)
+            break;
+        n = st_read(c, buf, sizeof buf, ST_UTIME_NO_TIMEOUT);
         if (n <= 0)
             break;
         for (i = 0; i < n; i++) {
@@ -79,7 +91,8 @@ int main(int argc, char **argv)
     int fd, one = 1, es = ST_EVENTSYS_DEFAULT;
 
     if (argc < 2) {
-        fprintf(stderr, "usage: http_st PORT [select|poll|epoll]\n");
+        fprintf(stderr, "usage: http_st PORT [select|poll|epoll|io_uring]"
+                        " [poll-first|read-first]\n");
         return 2;
     }
     if (argc > 2) {
@@ -93,6 +106,13 @@ int main(int argc, char **argv)
         else if (strcmp(argv[2], "io_uring") == 0)
             es = ST_EVENTSYS_IO_URING;
 #endif
+    }
+    if (argc > 3) {
+        poll_first = strcmp(argv[3], "poll-first") == 0;
+        if (!poll_first && strcmp(argv[3], "read-first") != 0) {
+            fprintf(stderr, "http_st: unknown loop %s\n", argv[3]);
+            return 2;
+        }
     }
     if (getrlimit(RLIMIT_NOFILE, &rl) == 0) {
         rl.rlim_cur = rl.rlim_max;

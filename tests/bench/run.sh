@@ -31,14 +31,17 @@ done
 [ ${#BENCHES[@]} -eq 0 ] && BENCHES=(switch create memory timers http syscalls)
 want() { local b; for b in "${BENCHES[@]}"; do [ "$b" = "$1" ] && return 0; done; return 1; }
 
+# http rounds: 7 by default (ratios of adjacent runs, noisier than the
+# micro-benchmarks), or as many as --rounds asks.
+HTTP_ROUNDS=${ROUNDS:-7}
 if [ $QUICK = 1 ]; then
+  HTTP_ROUNDS=${ROUNDS:-1}
   : "${ROUNDS:=1}"; SW_N=2000000; CR_N=300000; DET_N=20000
   MEM_ROUNDS=1; TIMER_SECS=2; HTTP_SECS=1; SYS_SECS=1
 else
   : "${ROUNDS:=5}"; SW_N=5000000; CR_N=1000000; DET_N=50000
   MEM_ROUNDS=2; TIMER_SECS=3; HTTP_SECS=2; SYS_SECS=2
 fi
-HTTP_ROUNDS=$(( ROUNDS > 5 ? 5 : ROUNDS ))
 TIMER_ROUNDS=$(( ROUNDS > 3 ? 3 : ROUNDS ))
 SRV_CPU=0      # servers and micro-benchmarks
 LOAD_CPU=1     # wrk and the idle-connection helper
@@ -204,18 +207,39 @@ if want timers; then
   done
 fi
 
+# abba: the words of $@ in order in odd rounds, reversed in even ones.
+abba() {
+  local r=$1; shift
+  local a=("$@") n=$# i
+  for ((i = 0; i < n; i++)); do
+    if ((r % 2)); then echo "${a[$i]}"; else echo "${a[$((n - 1 - i))]}"; fi
+  done
+}
+
 # ---- 5./6. http and syscalls ---------------------------------------------
-SERVERS=(st-select st-poll st-epoll st-io_uring st19-poll libevent nginx)
+# The State Threads servers wait with st_netfd_poll() before each read, as
+# nginx and libevent wait for readiness; the -rf ones read first (the
+# simplest ST loop), which costs a read that fails with EAGAIN per request
+# (st_read must try first: API.md 3.9).  The target comparisons (nginx,
+# st-epoll, st19-poll) sit next to each other in the order, which runs
+# forward in odd rounds and backward in even ones (A B C C B A), so that
+# each ratio compares runs a few seconds apart.
+SERVERS=(nginx st-epoll st19-poll st19-poll-rf st-epoll-rf libevent st-poll st-select st-io_uring)
 declare -A SPID SPORT
 NGX=$OUT/nginx
 start_servers() {
-  local i=0 s port
+  local i=0 s port mode be
   ulimit -n 20000 2>/dev/null || ulimit -n "$(ulimit -Hn)"
   for s in "${SERVERS[@]}"; do
     port=$((PORT0 + i)); i=$((i + 1)); SPORT[$s]=$port
     case $s in
-      st-*) taskset -c $SRV_CPU "$BIN/http_st-asm" $port ${s#st-} 2>>"$OUT/stderr.log" & SPID[$s]=$! ;;
-      st19-*) taskset -c $SRV_CPU "$BIN/http_st-st19" $port ${s#st19-} 2>>"$OUT/stderr.log" & SPID[$s]=$! ;;
+      *-rf) mode=read-first ;;
+      *) mode=poll-first ;;
+    esac
+    be=${s%-rf}; be=${be#*-}
+    case $s in
+      st-*) taskset -c $SRV_CPU "$BIN/http_st-asm" $port $be $mode 2>>"$OUT/stderr.log" & SPID[$s]=$! ;;
+      st19-*) taskset -c $SRV_CPU "$BIN/http_st-st19" $port $be $mode 2>>"$OUT/stderr.log" & SPID[$s]=$! ;;
       libevent) taskset -c $SRV_CPU "$BIN/http_libevent" $port 2>>"$OUT/stderr.log" & SPID[$s]=$! ;;
       nginx)
         mkdir -p "$NGX/logs" "$NGX/tmp"
@@ -275,7 +299,7 @@ if want http; then
   log "http: $HTTP_ROUNDS rounds of ${HTTP_SECS}s per server and scenario"
   for scen in c100 c1000; do
     for ((r = 1; r <= HTTP_ROUNDS; r++)); do
-      for s in $(rotate $r "${SERVERS[@]}"); do
+      for s in $(abba $r "${SERVERS[@]}"); do
         wrk_run $s ${scen#c} $HTTP_SECS $scen $r
       done
     done
@@ -284,8 +308,8 @@ if want http; then
   # Each round and server: wrk -c100 alone ("base"), then again while
   # idle_conns holds 5,000 idle connections open to it ("idle5000").
   for ((r = 1; r <= HTTP_ROUNDS; r++)); do
-    for s in $(rotate $r "${SERVERS[@]}"); do
-      [ $s = st-select ] && continue   # FD_SETSIZE is 1024
+    for s in $(abba $r "${SERVERS[@]}"); do
+      case $s in st-select|*-rf) continue ;; esac   # FD_SETSIZE is 1024; rf: c100 rows show it
       wrk_run $s 100 $HTTP_SECS base $r
       taskset -c $LOAD_CPU "$BIN/idle_conns" "${SPORT[$s]}" 5000 >"$OUT/idle-$s.txt" 2>&1 &
       ipid=$!
