@@ -241,6 +241,7 @@ typedef struct _st_vp {
     int nthreads;                       /* live threads (introspection) */
     st_switch_cb_t switch_in_cb;        /* run after switching in */
     st_switch_cb_t switch_out_cb;       /* run before switching out */
+    int hooks;                          /* either of them is set */
     const _st_eventsys_ops_t *ev;       /* chosen backend or NULL */
     unsigned long long pollq_seq;       /* next poll request number */
     size_t pagesize;                    /* cached sysconf value */

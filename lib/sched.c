@@ -58,6 +58,7 @@ static _st_md_context_t *idle_main(void)
             vp->exiting = 1;
             vp->switch_in_cb = NULL;
             vp->switch_out_cb = NULL;
+            vp->hooks = 0;
             if (p != NULL) {
                 vp->current = p;
                 ST_SAN_SWITCH_BEGIN(vp->idle, p);
@@ -88,13 +89,10 @@ thread_finish(_st_vp_t *vp, _st_thread_t *t, void *retval);
  * the call/return pairs stay balanced for the CPU's return predictor. */
 static _st_md_context_t *thread_main(void)
 {
-    _st_vp_t *vp = VP;
-    _st_thread_t *t = vp->current;
+    _st_thread_t *t = VP->current;  /* its in callback has been called */
     void *rv;
 
     ST_SAN_SWITCH_END(t);
-    if (vp->switch_in_cb)
-        vp->switch_in_cb();
     rv = t->start(t->arg);
 #if defined(ST_SAN_FIBERS)
     /* The sanitizers want the switch right after it is announced. */
@@ -188,8 +186,6 @@ static _st_md_context_t *zombie_main(void)
     _st_vp_t *vp = VP;
     _st_thread_t *t = vp->current;
 
-    if (vp->switch_in_cb)
-        vp->switch_in_cb();
     thread_release(vp, t);
     return &leave_for_good(vp, t)->ctx;
 }
@@ -297,7 +293,7 @@ int st_thread_join(st_thread_t t, void **retvalp)
         *retvalp = t->retval;
     t->flags |= ST_FL_JOINED;
 #if !defined(ST_SAN_FIBERS)
-    if (!vp->switch_in_cb && !vp->switch_out_cb) {
+    if (!vp->hooks) {
         thread_release(vp, t);
         return 0;
     }
@@ -351,17 +347,52 @@ void st_thread_yield(void)
 
 /* ---- switch callbacks ----------------------------------------------------- */
 
+/*
+ * _st_switch_pick() with callbacks: the out callback in the thread that
+ * leaves, while it is still current; the in callback once the next one
+ * is current (never for the idle thread).  The in callback is called
+ * here, by the thread that switches, rather than by the next one after
+ * it resumes: it sees the same st_thread_self(), in the same order of
+ * calls, since nothing runs between the two places.  A new thread's
+ * first run and a joined zombie's last one get theirs the same way.
+ */
+_st_thread_t *_st_switch_pick_hooked(_st_vp_t *vp, _st_thread_t *me, int idle)
+{
+    _st_thread_t *next;
+
+    if (!idle) {
+        if (vp->switch_out_cb)
+            vp->switch_out_cb();
+        _st_stack_check(me);
+    }
+    next = _st_take_next(vp);
+    if (next != vp->idle && vp->switch_in_cb)
+        vp->switch_in_cb();
+    return next;
+}
+
+static void set_hooks(_st_vp_t *vp)
+{
+    vp->hooks = vp->switch_in_cb != NULL || vp->switch_out_cb != NULL;
+}
+
 st_switch_cb_t st_set_switch_in_cb(st_switch_cb_t cb)
 {
-    st_switch_cb_t old = VP->switch_in_cb;
-    VP->switch_in_cb = cb;
+    _st_vp_t *vp = VP;
+    st_switch_cb_t old = vp->switch_in_cb;
+
+    vp->switch_in_cb = cb;
+    set_hooks(vp);
     return old;
 }
 
 st_switch_cb_t st_set_switch_out_cb(st_switch_cb_t cb)
 {
-    st_switch_cb_t old = VP->switch_out_cb;
-    VP->switch_out_cb = cb;
+    _st_vp_t *vp = VP;
+    st_switch_cb_t old = vp->switch_out_cb;
+
+    vp->switch_out_cb = cb;
+    set_hooks(vp);
     return old;
 }
 
@@ -505,6 +536,7 @@ int st_init(void)
     vp->stack_cache_len = 0;
     vp->switch_in_cb = NULL;
     vp->switch_out_cb = NULL;
+    vp->hooks = 0;
     vp->last_clock = st_utime();
     ST_SAN_PRIMORDIAL();
 

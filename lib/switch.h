@@ -13,19 +13,13 @@
 #include "common.h"
 #include "sanitizer.h"
 
-/* The first half of a switch away from me: the switch-out callback and
- * stack check (not for the idle thread), then the run-queue head (or
- * the idle thread) taken off and made current.  Returns it. */
+/* Take the run-queue head (or the idle thread if the queue is empty)
+ * and make it current. */
 static inline __attribute__((always_inline)) _st_thread_t *
-_st_switch_pick(_st_vp_t *vp, _st_thread_t *me, int idle)
+_st_take_next(_st_vp_t *vp)
 {
     _st_thread_t *next;
 
-    if (!idle) {
-        if (vp->switch_out_cb)
-            vp->switch_out_cb();
-        _st_stack_check(me);
-    }
     if (_st_likely(!ST_CLIST_EMPTY(&vp->run_q))) {
         next = ST_CONTAINER(vp->run_q.next, _st_thread_t, links);
         _st_clist_unlink(&next->links);
@@ -35,6 +29,25 @@ _st_switch_pick(_st_vp_t *vp, _st_thread_t *me, int idle)
     next->state = ST_ST_RUNNING;
     vp->current = next;
     return next;
+}
+
+/* _st_switch_pick() when a switch callback is installed (sched.c). */
+_st_thread_t *_st_switch_pick_hooked(_st_vp_t *vp, _st_thread_t *me,
+                                     int idle) ST_HIDDEN;
+
+/* The first half of a switch away from me: the stack check (not for the
+ * idle thread), then the next thread taken and made current.  Returns
+ * it.  With callbacks installed, _st_switch_pick_hooked() does the same
+ * around them, so that the usual switch makes no call before the switch
+ * itself and has nothing to keep across one. */
+static inline __attribute__((always_inline)) _st_thread_t *
+_st_switch_pick(_st_vp_t *vp, _st_thread_t *me, int idle)
+{
+    if (_st_unlikely(vp->hooks))
+        return _st_switch_pick_hooked(vp, me, idle);
+    if (!idle)
+        _st_stack_check(me);
+    return _st_take_next(vp);
 }
 
 /* Leave me (which has already recorded where it waits, or queued itself)
@@ -50,10 +63,7 @@ _st_switch_from(_st_vp_t *vp, _st_thread_t *me, int idle)
         ST_SAN_SWITCH_BEGIN(me, next);
         _st_md_switch(&me->ctx, &next->ctx);
         ST_SAN_SWITCH_END(me);
-        vp = VP;
     }
-    if (!idle && vp->switch_in_cb)
-        vp->switch_in_cb();
 }
 
 /* From an ordinary thread: the idle thread never waits in these calls. */
