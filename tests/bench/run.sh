@@ -87,6 +87,8 @@ if [ ! -f "$ST19/lib/libst.a" ]; then
 fi
 
 # ---- build ----------------------------------------------------------------
+[ -x "$SRC/configure" ] ||
+  die "no configure in $SRC: in a git checkout run 'autoreconf -fi' there first"
 CFLAGS_B="-O2 -g"
 for c in $CTXS; do
   b=$OUT/build-$c
