@@ -30,6 +30,15 @@ void _st_fatal(const char *file, int line, const char *what)
 
 /* ---- run queue and switching ------------------------------------------ */
 
+/* The only writer of the switch callbacks and of the flag derived from
+ * them, which the switch tests (switch.h). */
+static void set_switch_cbs(_st_vp_t *vp, st_switch_cb_t in, st_switch_cb_t out)
+{
+    vp->switch_in_cb = in;
+    vp->switch_out_cb = out;
+    vp->hooks = in != NULL || out != NULL;
+}
+
 /*
  * Leave the current thread (which has already recorded where it waits,
  * or queued itself) and run the head of the run queue, or the idle thread.
@@ -56,9 +65,7 @@ static _st_md_context_t *idle_main(void)
              * thread's (large) stack: it is parked in st_thread_exit. */
             _st_thread_t *p = vp->primordial;
             vp->exiting = 1;
-            vp->switch_in_cb = NULL;
-            vp->switch_out_cb = NULL;
-            vp->hooks = 0;
+            set_switch_cbs(vp, NULL, NULL);
             if (p != NULL) {
                 vp->current = p;
                 ST_SAN_SWITCH_BEGIN(vp->idle, p);
@@ -371,18 +378,12 @@ _st_thread_t *_st_switch_pick_hooked(_st_vp_t *vp, _st_thread_t *me, int idle)
     return next;
 }
 
-static void set_hooks(_st_vp_t *vp)
-{
-    vp->hooks = vp->switch_in_cb != NULL || vp->switch_out_cb != NULL;
-}
-
 st_switch_cb_t st_set_switch_in_cb(st_switch_cb_t cb)
 {
     _st_vp_t *vp = VP;
     st_switch_cb_t old = vp->switch_in_cb;
 
-    vp->switch_in_cb = cb;
-    set_hooks(vp);
+    set_switch_cbs(vp, cb, vp->switch_out_cb);
     return old;
 }
 
@@ -391,8 +392,7 @@ st_switch_cb_t st_set_switch_out_cb(st_switch_cb_t cb)
     _st_vp_t *vp = VP;
     st_switch_cb_t old = vp->switch_out_cb;
 
-    vp->switch_out_cb = cb;
-    set_hooks(vp);
+    set_switch_cbs(vp, vp->switch_in_cb, cb);
     return old;
 }
 
@@ -534,9 +534,7 @@ int st_init(void)
     ST_CLIST_INIT(&vp->all_q);
     ST_CLIST_INIT(&vp->stack_cache);
     vp->stack_cache_len = 0;
-    vp->switch_in_cb = NULL;
-    vp->switch_out_cb = NULL;
-    vp->hooks = 0;
+    set_switch_cbs(vp, NULL, NULL);
     vp->last_clock = st_utime();
     ST_SAN_PRIMORDIAL();
 
