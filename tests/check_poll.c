@@ -309,7 +309,7 @@ static void check_wake_order(int n)
         t[i] = st_thread_create(order_waiter, arg[i], 1, 0);
         ck_assert_ptr_nonnull(t[i]);
     }
-    st_usleep(1000);  /* all of them are now waiting, in order */
+    st_thread_yield();  /* each runs once and waits, in order; no I/O pass */
     ck_assert_int_eq(nwoken, 0);
     /* Ready in reverse registration order, all before the next pass. */
     for (i = n - 1; i >= 0; i--)
