@@ -9,7 +9,11 @@
  * count and mark the descriptor dirty; the next dispatch brings the
  * kernel in line (POLL_REMOVE the old poll if it no longer fits, POLL_ADD
  * a new one), so the SQEs of every thread are submitted together with
- * the wait in one io_uring_enter.  Each armed poll carries a generation
+ * the wait in one io_uring_enter.  One exception: when the last waiter
+ * of a descriptor without a netfd leaves, its poll is removed at once,
+ * since the program may close() the descriptor and reuse the number
+ * before the next dispatch (a netfd's poll is kept until the netfd is
+ * closed or freed, which drops it first).  Each armed poll carries a generation
  * number in its user_data; a CQE whose generation is not the armed one
  * (a poll that was removed, or its removal's echo) is ignored.
  *
@@ -514,17 +518,28 @@ static void unlink_node(ur_fd_t *e, _st_pollnode_t *n)
     _st_fdwait_unlink(&e->waiters, n);
 }
 
-static void ur_unregister(_st_pollq_t *pq, int upto)
+/* Undo entries [0, upto) of pq.  The poll of a descriptor without a
+ * netfd whose last waiter leaves is removed now, not at the next
+ * dispatch: the caller may close() the descriptor and reuse its number
+ * before then, and the poll would both hold the old file open and pass
+ * for a poll of the new one.  Returns 1 if removals were queued; the
+ * caller submits them before any thread can run. */
+static int ur_unregister(_st_pollq_t *pq, int upto)
 {
-    int i;
+    int i, queued = 0;
 
     for (i = 0; i < upto; i++) {
         int fd = pq->pds[i].fd;
         ur_fd_t *e = &E->tab[fd];
         count(e, pq->pds[i].events, -1);
         unlink_node(e, &pq->nodes[i]);
+        if (e->armed && e->refs == 0 && !needed(e)) {
+            queue_poll_remove(fd);
+            queued = 1;
+        }
         mark_dirty(fd);
     }
+    return queued;
 }
 
 static int ur_pollset_add(_st_pollq_t *pq)
@@ -545,14 +560,17 @@ static int ur_pollset_add(_st_pollq_t *pq)
     return 0;
 undo:
     err = errno;
-    ur_unregister(pq, i);
+    if (ur_unregister(pq, i))
+        io_uring_submit(&E->ring);
     errno = err;
     return -1;
 }
 
 static void ur_pollset_del(_st_pollq_t *pq)
 {
-    ur_unregister(pq, pq->npds);
+    check_fork();                       /* the ring must be ours to submit */
+    if (ur_unregister(pq, pq->npds))
+        io_uring_submit(&E->ring);
 }
 
 /* ---- known-empty receive queues ---------------------------------------- */
@@ -673,7 +691,7 @@ static void ur_dispatch(void)
 {
     struct io_uring_cqe *cqe;
     unsigned head, seen = 0;
-    int i, nready = 0, nfired = 0;
+    int i, nready = 0, nfired = 0, removed = 0;
     st_utime_t timeout;
 
     check_fork();
@@ -766,11 +784,13 @@ static void ur_dispatch(void)
         pq->ready = 0;
         if (!_st_fdwait_deliver(pq, fired_bits))
             continue;                   /* fired in a direction it ignores */
-        ur_pollset_del(pq);
+        removed |= ur_unregister(pq, pq->npds);
         _st_pollq_wake(pq);
     }
     for (i = 0; i < nfired; i++)
         E->tab[E->fired[i]].revents = 0;
+    if (removed)
+        io_uring_submit(&E->ring);      /* before the woken threads run */
 }
 
 /* ---- operations (called from io.c) ------------------------------------- */
