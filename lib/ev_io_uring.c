@@ -817,6 +817,28 @@ static void mark_defined(const _st_io_req_t *req, int res)
     }
 }
 
+/* A transfer of no bytes is never queued: the kernel treats a
+ * zero-length receive as one that waits for data, while read(2) returns
+ * 0 at once. */
+static int zero_length(const _st_io_req_t *req)
+{
+    size_t i;
+
+    switch (req->kind) {
+    case ST_IO_RECV:
+    case ST_IO_SEND:
+        return req->len == 0;
+    case ST_IO_RECVMSG:
+    case ST_IO_SENDMSG:
+        for (i = 0; i < req->msg->msg_iovlen; i++)
+            if (req->msg->msg_iov[i].iov_len > 0)
+                return 0;
+        return 1;
+    default:
+        return 0;
+    }
+}
+
 long _st_uring_io(const _st_io_req_t *req, st_utime_t timeout)
 {
     _st_vp_t *vp = VP;
@@ -824,8 +846,8 @@ long _st_uring_io(const _st_io_req_t *req, st_utime_t timeout)
     ur_op_t op;
     int res;
 
-    if (E == NULL || req->osfd < 0 || ur_grow(req->osfd) < 0 ||
-        E->tab[req->osfd].nosock)
+    if (E == NULL || req->osfd < 0 || zero_length(req) ||
+        ur_grow(req->osfd) < 0 || E->tab[req->osfd].nosock)
         return -2;
     if (me->flags & ST_FL_INTERRUPT) {
         me->flags &= ~ST_FL_INTERRUPT;

@@ -638,6 +638,40 @@ START_TEST(mmsg_batches)
 }
 END_TEST
 
+/* Issue 18: a zero-length read returns 0 at once (API.md 3.9), also
+ * after a read had to wait (io_uring then knew the queue empty, skipped
+ * the call and queued a zero-length receive, which the kernel blocks). */
+static void *write_x(void *arg)
+{
+    ck_assert_int_eq((int)write(st_netfd_fileno(arg), "x", 1), 1);
+    return NULL;
+}
+
+START_TEST(zero_length_read_after_wait)
+{
+    st_netfd_t a, b;
+    struct iovec iov;
+    char c[4];
+    int k;
+
+    st_test_init(_i);
+    st_test_tcp_pair(&a, &b);
+    for (k = 0; k < 2; k++) {
+        ck_assert_ptr_nonnull(st_thread_create(write_x, b, 0, 0));
+        ck_assert_int_eq((int)st_read(a, c, 1, T1S), 1);
+        if (k == 0) {
+            ck_assert_int_eq((int)st_read(a, c, 0, 200000), 0);
+        } else {
+            iov.iov_base = c;
+            iov.iov_len = 0;
+            ck_assert_int_eq((int)st_readv(a, &iov, 1, 200000), 0);
+        }
+    }
+    ck_assert_int_eq(st_netfd_close(a), 0);
+    ck_assert_int_eq(st_netfd_close(b), 0);
+}
+END_TEST
+
 START_TEST(open_fifo_and_files)
 {
     char dir[] = "/tmp/st-io-XXXXXX", path[64], file[64];
@@ -797,6 +831,7 @@ static Suite *io_suite(void)
     tcase_add_loop_test(tc, close_while_waiting_busy, 0, n);
     tcase_add_loop_test(tc, udp_datagrams, 0, n);
     tcase_add_loop_test(tc, mmsg_batches, 0, n);
+    tcase_add_loop_test(tc, zero_length_read_after_wait, 0, n);
     tcase_add_loop_test(tc, open_fifo_and_files, 0, n);
     tcase_add_loop_test(tc, signal_pipe_pattern, 0, n);
     tcase_add_loop_test(tc, bad_netfd_args, 0, n);
