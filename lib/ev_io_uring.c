@@ -54,7 +54,6 @@
 #include "config.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -214,9 +213,8 @@ static int ur_grow(int fd)
     if (fd < old)
         return 0;
     if (fd > ST_MAX_FD_INDEX) {
-        /* Doubling past this would overflow; no real descriptor is
-         * this large. */
-        errno = fcntl(fd, F_GETFD) < 0 ? EBADF : ENOMEM;
+        /* Doubling past this would overflow. */
+        errno = ENOMEM;
         return -1;
     }
     while (n <= fd)
@@ -239,6 +237,14 @@ static int ur_grow(int fd)
 nomem:
     errno = ENOMEM;
     return -1;
+}
+
+/* Room for descriptor fd, which must be open if the table has to grow:
+ * then the call fails with EBADF, as with epoll, rather than waiting on
+ * a poll that reports POLLNVAL. */
+static int ur_reserve(int fd)
+{
+    return _st_fd_may_grow(fd, (size_t)E->tabsize) < 0 ? -1 : ur_grow(fd);
 }
 
 static int ur_init(void)
@@ -550,7 +556,7 @@ static int ur_pollset_add(_st_pollq_t *pq)
         return -1;
     for (i = 0; i < pq->npds; i++) {
         struct pollfd *p = &pq->pds[i];
-        if (ur_grow(p->fd) < 0)
+        if (ur_reserve(p->fd) < 0)
             goto undo;
         count(&E->tab[p->fd], p->events, 1);
         pq->nodes[i].pq = pq;
@@ -847,7 +853,7 @@ long _st_uring_io(const _st_io_req_t *req, st_utime_t timeout)
     int res;
 
     if (E == NULL || req->osfd < 0 || zero_length(req) ||
-        ur_grow(req->osfd) < 0 || E->tab[req->osfd].nosock)
+        ur_reserve(req->osfd) < 0 || E->tab[req->osfd].nosock)
         return -2;
     if (me->flags & ST_FL_INTERRUPT) {
         me->flags &= ~ST_FL_INTERRUPT;
@@ -936,7 +942,7 @@ static int ur_fd_new(int osfd)
 {
     ur_fd_t *e;
 
-    if (ur_grow(osfd) < 0)
+    if (ur_reserve(osfd) < 0)
         return -1;
     e = &E->tab[osfd];
     if (e->refs == 0) {

@@ -455,6 +455,64 @@ START_TEST(poll_close_peer_sees_eof)
 }
 END_TEST
 
+/* Resident pages of the process (/proc/self/statm, second field). */
+static long resident_pages(void)
+{
+    FILE *f = fopen("/proc/self/statm", "r");
+    long res = -1;
+
+    if (f != NULL) {
+        if (fscanf(f, "%*ld %ld", &res) != 1)
+            res = -1;
+        fclose(f);
+    }
+    return res;
+}
+
+/* Issue 18: a huge descriptor number that was never opened is refused
+ * (or reported) without any table growing to its size first. */
+#define BOGUS_FD 4000000
+START_TEST(poll_bogus_descriptor_no_growth)
+{
+    struct pollfd pd;
+    long before, after;
+    int v = st_test_backends[_i], r, err, sv[2];
+
+    ck_assert_int_lt(fcntl(BOGUS_FD, F_GETFD), 0);
+    st_test_init(_i);
+    /* Warm up: the idle thread's first run, the timerfd, the buffers. */
+    ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+    pd.fd = sv[0];
+    pd.events = POLLIN;
+    ck_assert_int_eq(st_poll(&pd, 1, 1000), 0);
+    close(sv[0]);
+    close(sv[1]);
+    before = resident_pages();
+    pd.fd = BOGUS_FD;
+    pd.events = POLLIN;
+    pd.revents = 0;
+    errno = 0;
+    r = st_poll(&pd, 1, st_test_usec(1000000));
+    err = errno;
+    ck_assert_ptr_null(st_netfd_open_socket(BOGUS_FD));
+    ck_assert_int_eq(errno, v == ST_EVENTSYS_SELECT ? EMFILE : EBADF);
+    ck_assert_ptr_null(st_netfd_open(BOGUS_FD));
+    after = resident_pages();
+    if (before > 0 && after > 0)
+        ck_assert_int_le(after - before, 8);
+    if (v == ST_EVENTSYS_SELECT) {
+        ck_assert_int_eq(r, -1);
+        ck_assert_int_eq(err, EINVAL);
+    } else if (v == ST_EVENTSYS_POLL) {
+        ck_assert_int_eq(r, 1);         /* the kernel's answer, verbatim */
+        ck_assert_int_eq(pd.revents, POLLNVAL);
+    } else {
+        ck_assert_int_eq(r, -1);
+        ck_assert_int_eq(err, EBADF);
+    }
+}
+END_TEST
+
 static Suite *poll_suite(void)
 {
     Suite *s = suite_create("poll");
@@ -475,6 +533,7 @@ static Suite *poll_suite(void)
     tcase_add_loop_test(tc, poll_reuse_after_timeout_raw, 0, n);
     tcase_add_loop_test(tc, poll_reuse_after_timeout_netfd, 0, n);
     tcase_add_loop_test(tc, poll_close_peer_sees_eof, 0, n);
+    tcase_add_loop_test(tc, poll_bogus_descriptor_no_growth, 0, n);
     suite_add_tcase(s, tc);
     return s;
 }
