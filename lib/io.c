@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -639,18 +640,34 @@ int st_sendmsg(st_netfd_t fd, const struct msghdr *msg, int flags,
     return (int)n;
 }
 
+/* Sends all vlen messages (API.md 3.9): after a partial batch it goes
+ * on with the rest, waiting for POLLOUT with a fresh timeout whenever
+ * the socket is full.  The count sent so far is returned when a wait
+ * fails or an error follows some sent messages; -1 only if none went. */
 int st_sendmmsg(st_netfd_t fd, struct mmsghdr *msgvec, unsigned int vlen,
                 int flags, st_utime_t timeout)
 {
 #if defined(HAVE_SENDMMSG)
+    unsigned int sent = 0;
     int n;
 
     CHECK_FD(fd, -1);
-    if (vlen == 0)
-        return 0;
-    IO_LOOP(n, fd, POLLOUT, timeout,
-            sendmmsg(fd->osfd, msgvec, vlen, flags));
-    return n;
+    if (vlen > INT_MAX)
+        vlen = INT_MAX;                 /* the count must fit the result */
+    while (sent < vlen) {
+        n = sendmmsg(fd->osfd, msgvec + sent, vlen - sent, flags);
+        if (n > 0) {
+            sent += (unsigned int)n;
+            continue;
+        }
+        if (n == 0)
+            break;                      /* took nothing, no error */
+        if (errno == EINTR)
+            continue;
+        if (!WOULDBLOCK(errno) || st_netfd_poll(fd, POLLOUT, timeout) < 0)
+            return sent > 0 ? (int)sent : -1;
+    }
+    return (int)sent;
 #else
     (void)fd; (void)msgvec; (void)vlen; (void)flags; (void)timeout;
     errno = ENOSYS;
