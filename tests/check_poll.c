@@ -458,13 +458,19 @@ END_TEST
 /* Resident pages of the process (/proc/self/statm, second field). */
 static long resident_pages(void)
 {
-    FILE *f = fopen("/proc/self/statm", "r");
+    char buf[128];
     long res = -1;
+    ssize_t n = -1;
+    int fd = open("/proc/self/statm", O_RDONLY);
 
-    if (f != NULL) {
-        if (fscanf(f, "%*ld %ld", &res) != 1)
+    if (fd >= 0) {
+        n = read(fd, buf, sizeof buf - 1);
+        close(fd);
+    }
+    if (n > 0) {
+        buf[n] = '\0';
+        if (sscanf(buf, "%*s %ld", &res) != 1)
             res = -1;
-        fclose(f);
     }
     return res;
 }
@@ -498,8 +504,14 @@ START_TEST(poll_bogus_descriptor_no_growth)
     ck_assert_int_eq(errno, v == ST_EVENTSYS_SELECT ? EMFILE : EBADF);
     ck_assert_ptr_null(st_netfd_open(BOGUS_FD));
     after = resident_pages();
+    /* A few pages (more with AddressSanitizer's allocator and shadow);
+     * growing a table to the number would cost tens of thousands. */
     if (before > 0 && after > 0)
+#if defined(ST_TEST_ASAN)
+        ck_assert_int_le(after - before, 32);
+#else
         ck_assert_int_le(after - before, 8);
+#endif
     if (v == ST_EVENTSYS_SELECT) {
         ck_assert_int_eq(r, -1);
         ck_assert_int_eq(err, EINVAL);
