@@ -13,9 +13,9 @@
  * of a descriptor without a netfd leaves, its poll is removed at once,
  * since the program may close() the descriptor and reuse the number
  * before the next dispatch (a netfd's poll is kept until the netfd is
- * closed or freed, which drops it first).  Each armed poll carries a generation
- * number in its user_data; a CQE whose generation is not the armed one
- * (a poll that was removed, or its removal's echo) is ignored.
+ * closed or freed, which drops it first).  Each armed poll carries a
+ * generation number in its user_data; a CQE whose generation is not the
+ * armed one (a poll that was removed, or its removal's echo) is ignored.
  *
  * Operations.  When a read, recvmsg, accept or write of a netfd would
  * block, io.c calls _st_uring_io: the call itself is queued as an SQE

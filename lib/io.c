@@ -197,7 +197,7 @@ static inline int uring_skip(st_netfd_t fd)
  * zero-length receive operation. */
 #define IO_LOOP_READ(res, fd, timeout, CALL, REQ, NONEMPTY)               \
     IO_LOOP_REQ(res, fd, POLLIN, timeout, CALL, REQ,                      \
-                (NONEMPTY) && URING_SKIP(fd))
+                URING_SKIP(fd) && (NONEMPTY))
 
 #define CHECK_FD(fd, ret)                                                 \
     do {                                                                  \
