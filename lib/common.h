@@ -132,7 +132,8 @@ struct _st_thread {
     void *arg;                          /* its argument */
     void *retval;                       /* value passed to st_thread_exit */
     _st_stack_t *stack;                 /* NULL for the primordial thread */
-    st_utime_t due;                     /* timer deadline */
+    st_utime_t due;                     /* timer deadline, in clock ticks
+                                           (timer.c) */
     size_t heap_index;                  /* slot in the timer heap */
     struct _st_cond term;               /* joiners wait here */
     uintptr_t magic;                    /* handle check, see THREAD_MAGIC */
@@ -237,6 +238,7 @@ typedef struct _st_vp {
     size_t heap_cap;                    /* allocated slots */
     st_utime_t last_clock;              /* last clock reading */
     int clock_stale;                    /* a clock check was skipped */
+    int fine_clock;                     /* built-in clock: ticks are ns */
     int active_count;                   /* threads keeping us alive */
     int nthreads;                       /* live threads (introspection) */
     st_switch_cb_t switch_in_cb;        /* run after switching in */
@@ -271,6 +273,9 @@ void _st_add_sleepq(_st_thread_t *t, st_utime_t timeout) ST_HIDDEN;
 void _st_del_sleepq(_st_thread_t *t) ST_HIDDEN;
 void _st_check_clock(void) ST_HIDDEN;
 st_utime_t _st_next_timeout(void) ST_HIDDEN;   /* NO_TIMEOUT if none */
+uint64_t _st_next_timeout_ns(void) ST_HIDDEN;   /* 0 if due or none */
+void _st_clock_start(void) ST_HIDDEN;           /* st_init: first reading */
+st_utime_t _st_due_us(const _st_thread_t *t) ST_HIDDEN; /* t->due in us */
 /* timerfd.c: for an event wait of timeout us (from _st_next_timeout), a
  * descriptor that becomes readable on time, to wait on with no timeout
  * instead (*fresh: just made), or -1 to use the timeout. */
@@ -358,7 +363,7 @@ static inline void _st_stack_check(_st_thread_t *t)
         _st_stack_overflow(t);
 }
 
-/* Saturating deadline: last_clock + timeout never wraps. */
+/* Saturating deadline: base + timeout never wraps. */
 static inline st_utime_t _st_deadline(st_utime_t base, st_utime_t timeout)
 {
     st_utime_t d = base + timeout;

@@ -535,7 +535,7 @@ int st_init(void)
     ST_CLIST_INIT(&vp->stack_cache);
     vp->stack_cache_len = 0;
     set_switch_cbs(vp, NULL, NULL);
-    vp->last_clock = st_utime();
+    _st_clock_start();
     ST_SAN_PRIMORDIAL();
 
     idle = thread_new(ST_DEFAULT_STACK_SIZE, idle_main, NULL, NULL,
