@@ -259,6 +259,8 @@ typedef struct _st_vp {
     size_t prim_stack_size;             /* its size, 0 until known */
     void *prim_tsan_fiber;              /* the OS thread's TSan fiber */
     uint64_t rng;                       /* private PRNG state */
+    int key_count;                      /* keys created (key.c) */
+    void (*key_destructors[ST_KEYS_MAX])(void *);
 } _st_vp_t;
 
 extern __thread _st_vp_t _st_this_vp ST_HIDDEN

@@ -599,6 +599,7 @@ void st_destroy(void)
 
     if (!vp->initialized) {
         vp->ev = NULL;
+        vp->key_count = 0;
         return;
     }
     me = vp->current;
