@@ -466,40 +466,48 @@ static void set_fdlimit(int v)
     __atomic_store_n(&fdlimit, v, __ATOMIC_RELAXED);
 }
 
-/* Raise the soft descriptor limit (never lower the hard one); record the
- * limit for st_getfdlimit. */
-static int adjust_fdlimit(const _st_eventsys_ops_t *ev, struct rlimit *saved)
+/*
+ * Descriptor limits (API.md 6.7).  A backend with a limit (select:
+ * FD_SETSIZE) lowers the hard limit to it, as every reference does, so
+ * that the process can never hold a descriptor it cannot watch; the soft
+ * limit is raised to the (new) hard one, or kept when that is unlimited.
+ * The result is recorded for st_getfdlimit.  The soft limit is set here,
+ * early (a process at its soft limit then has room for the backend's
+ * descriptors); the hard limit is lowered by lower_hard_fdlimit as the
+ * last step of st_init, since an unprivileged process cannot undo that.
+ */
+static int adjust_fdlimit(const _st_eventsys_ops_t *ev, struct rlimit *saved,
+                          struct rlimit *target)
 {
     struct rlimit rl;
     int blimit = ev->fd_getlimit();
-    rlim_t want;
 
     if (getrlimit(RLIMIT_NOFILE, &rl) < 0)
         return -1;
     *saved = rl;
-    if (rl.rlim_max == RLIM_INFINITY || rl.rlim_max > (rlim_t)INT_MAX) {
-        /* Unlimited hard limit: keep the soft limit. */
-        want = rl.rlim_cur;
-        if (blimit > 0 && (want == RLIM_INFINITY || want > (rlim_t)blimit))
-            want = (rlim_t)blimit;
-        if (want != rl.rlim_cur) {
-            rl.rlim_cur = want;
-            if (setrlimit(RLIMIT_NOFILE, &rl) < 0)
-                return -1;
-        }
-        set_fdlimit(want > (rlim_t)INT_MAX ? INT_MAX : (int)want);
-        return 0;
-    }
-    want = rl.rlim_max;
-    if (blimit > 0 && want > (rlim_t)blimit)
-        want = (rlim_t)blimit;
-    if (rl.rlim_cur != want) {
-        rl.rlim_cur = want;
-        if (setrlimit(RLIMIT_NOFILE, &rl) < 0)
+    if (blimit > 0 &&
+        (rl.rlim_max == RLIM_INFINITY || rl.rlim_max > (rlim_t)blimit))
+        rl.rlim_max = (rlim_t)blimit;
+    if (rl.rlim_max != RLIM_INFINITY && rl.rlim_max <= (rlim_t)INT_MAX)
+        rl.rlim_cur = rl.rlim_max;
+    *target = rl;
+    if (rl.rlim_cur != saved->rlim_cur) {
+        struct rlimit soft = *saved;
+        soft.rlim_cur = rl.rlim_cur;
+        if (setrlimit(RLIMIT_NOFILE, &soft) < 0)
             return -1;
     }
-    set_fdlimit((int)want);
+    set_fdlimit(rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur > (rlim_t)INT_MAX ?
+                INT_MAX : (int)rl.rlim_cur);
     return 0;
+}
+
+static int lower_hard_fdlimit(const struct rlimit *saved,
+                              const struct rlimit *target)
+{
+    if (target->rlim_max == saved->rlim_max)
+        return 0;
+    return setrlimit(RLIMIT_NOFILE, target);
 }
 
 int st_init(void)
@@ -507,7 +515,7 @@ int st_init(void)
     _st_vp_t *vp = VP;
     const _st_eventsys_ops_t *chosen = vp->ev;
     struct sigaction sa, old_sa;
-    struct rlimit old_rl;
+    struct rlimit old_rl, new_rl;
     int old_fdlimit = st_getfdlimit();
     _st_thread_t *idle = NULL, *prim = NULL;
     int err;
@@ -522,7 +530,7 @@ int st_init(void)
     sigemptyset(&sa.sa_mask);
     if (sigaction(SIGPIPE, &sa, &old_sa) < 0)
         goto fail_ev;
-    if (adjust_fdlimit(vp->ev, &old_rl) < 0)
+    if (adjust_fdlimit(vp->ev, &old_rl, &new_rl) < 0)
         goto fail_sig;
     if (vp->ev->init() < 0)
         goto fail_rl;
@@ -547,6 +555,12 @@ int st_init(void)
     prim = calloc(1, sizeof *prim);
     if (prim == NULL)
         goto fail_idle;
+    if (lower_hard_fdlimit(&old_rl, &new_rl) < 0) {
+        err = errno;
+        free(prim);
+        errno = err;
+        goto fail_idle;
+    }
     prim->magic = (uintptr_t)prim ^ ST_THREAD_MAGIC;
     prim->flags = ST_FL_PRIMORDIAL;
     prim->state = ST_ST_RUNNING;
