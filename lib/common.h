@@ -10,6 +10,7 @@
 
 #include "st.h"
 #include "md.h"
+#include "stats.h"
 
 #define _st_likely(x)   __builtin_expect(!!(x), 1)
 #define _st_unlikely(x) __builtin_expect(!!(x), 0)
@@ -245,7 +246,9 @@ typedef struct _st_vp {
     st_utime_t last_clock;              /* last clock reading */
     int clock_stale;                    /* a clock check was skipped */
     int fine_clock;                     /* built-in clock: ticks are ns */
+#if !defined(ST_DEBUG_STATS)           /* else TLS variables (stats.h) */
     int active_count;                   /* threads keeping us alive */
+#endif
     int nthreads;                       /* live threads (introspection) */
     st_switch_cb_t switch_in_cb;        /* run after switching in */
     st_switch_cb_t switch_out_cb;       /* run before switching out */
@@ -254,7 +257,9 @@ typedef struct _st_vp {
     unsigned long long pollq_seq;       /* next poll request number */
     size_t pagesize;                    /* cached sysconf value */
     _st_clist_t stack_cache;            /* free stacks, most recent first */
+#if !defined(ST_DEBUG_STATS)
     size_t stack_cache_len;             /* stacks in the cache */
+#endif
     struct _st_netfd *netfd_free;       /* LIFO of free netfd objects */
     struct _st_netfd *netfd_all;        /* all objects, for st_destroy */
     time_t cached_time;                 /* st_time cache, 0 = off */

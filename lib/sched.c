@@ -60,7 +60,7 @@ static _st_md_context_t *idle_main(void)
 
     ST_SAN_SWITCH_END(vp->idle);
     for (;;) {
-        if (vp->active_count <= 0) {
+        if (ST_VP_ACTIVE_COUNT(vp) <= 0) {
             /* Every thread has exited.  Run exit() on the primordial
              * thread's (large) stack: it is parked in st_thread_exit. */
             _st_thread_t *p = vp->primordial;
@@ -160,7 +160,7 @@ st_thread_t st_thread_create(void *(*start)(void *arg), void *arg,
         return NULL;
     _st_clist_append(&vp->all_q, &t->all_links);
     vp->nthreads++;
-    vp->active_count++;
+    ST_VP_ACTIVE_COUNT(vp)++;
     _st_add_runq(t);
     return t;
 }
@@ -216,7 +216,7 @@ thread_finish(_st_vp_t *vp, _st_thread_t *t, void *retval)
     t->retval = retval;
     if (t->nkeys > 0)
         _st_key_run_destructors(t);
-    vp->active_count--;
+    ST_VP_ACTIVE_COUNT(vp)--;
 
     if (t->flags & ST_FL_PRIMORDIAL) {
         /* The process stack cannot be released; park here for good.
@@ -339,6 +339,7 @@ void st_thread_yield(void)
     _st_vp_t *vp = VP;
     _st_thread_t *me = vp->current;
 
+    ST_STAT_INC(thread_yield);
     /* Checking the clock wakes expired sleepers and refreshes the time
      * cache; with neither to serve, the reading is only owed to
      * st_utime_last_clock(), which takes it when asked. */
@@ -348,6 +349,7 @@ void st_thread_yield(void)
         _st_check_clock();
     if (ST_CLIST_EMPTY(&vp->run_q))
         return;
+    ST_STAT_INC(thread_yield2);
     _st_add_runq(me);
     _st_switch_out(vp, me);
 }
@@ -541,7 +543,7 @@ int st_init(void)
     ST_CLIST_INIT(&vp->io_q);
     ST_CLIST_INIT(&vp->all_q);
     ST_CLIST_INIT(&vp->stack_cache);
-    vp->stack_cache_len = 0;
+    ST_VP_FREE_STACKS(vp) = 0;
     set_switch_cbs(vp, NULL, NULL);
     _st_clock_start();
     ST_SAN_PRIMORDIAL();
@@ -572,7 +574,7 @@ int st_init(void)
     vp->idle = idle;
     vp->primordial = prim;
     vp->current = prim;
-    vp->active_count = 1;
+    ST_VP_ACTIVE_COUNT(vp) = 1;
     vp->initialized = 1;
     return 0;
 

@@ -259,6 +259,7 @@ void _st_check_clock(void)
     uint64_t now = now_ticks(vp);
     st_utime_t us = ticks_to_us(vp, now);
 
+    ST_STAT_SCHED(us > vp->last_clock ? us - vp->last_clock : 0);
     vp->last_clock = us;
     vp->clock_stale = 0;
     if (vp->cached_time && us - vp->cached_time_stamp > 999000) {
