@@ -76,6 +76,20 @@ START_TEST(eventsys_second_choice_busy)
 }
 END_TEST
 
+/* ST_EVENTSYS_POLL (2) is accepted, as in ST-1.9 (SRS refuses it): a
+ * deliberate difference, for ST-1.9 programs. */
+START_TEST(eventsys_poll_accepted)
+{
+#if defined(ST_HAVE_POLL_BACKEND)
+    ck_assert_int_eq(ST_EVENTSYS_POLL, 2);
+    ck_assert_int_eq(st_set_eventsys(ST_EVENTSYS_POLL), 0);
+    ck_assert_int_eq(st_init(), 0);
+    ck_assert_int_eq(st_get_eventsys(), ST_EVENTSYS_POLL);
+    ck_assert_str_eq(st_get_eventsys_name(), "poll");
+#endif
+}
+END_TEST
+
 START_TEST(eventsys_invalid_leaves_open)
 {
     errno = 0;
@@ -432,6 +446,7 @@ static Suite *eventsys_suite(void)
     tcase_add_test(tc, eventsys_alt_is_epoll);
     tcase_add_loop_test(tc, eventsys_poll_and_names, 0, st_test_nbackends);
     tcase_add_test(tc, eventsys_second_choice_busy);
+    tcase_add_test(tc, eventsys_poll_accepted);
     tcase_add_test(tc, eventsys_invalid_leaves_open);
     tcase_add_test(tc, init_twice_is_noop);
     tcase_add_loop_test(tc, fdlimit_raised_to_hard, 0, st_test_nbackends);
