@@ -504,12 +504,17 @@ static int adjust_fdlimit(const _st_eventsys_ops_t *ev, struct rlimit *saved,
     return 0;
 }
 
-static int lower_hard_fdlimit(const struct rlimit *saved,
-                              const struct rlimit *target)
+/* Best effort: the kernel always lets a process lower its hard limit,
+ * but a sandbox may not (valgrind refuses any change of it); the soft
+ * limit, already at the backend's limit, then does the job alone. */
+static void lower_hard_fdlimit(const struct rlimit *saved,
+                               const struct rlimit *target)
 {
-    if (target->rlim_max == saved->rlim_max)
-        return 0;
-    return setrlimit(RLIMIT_NOFILE, target);
+    if (target->rlim_max != saved->rlim_max) {
+        int err = errno;
+        (void)setrlimit(RLIMIT_NOFILE, target);
+        errno = err;
+    }
 }
 
 int st_init(void)
@@ -557,12 +562,7 @@ int st_init(void)
     prim = calloc(1, sizeof *prim);
     if (prim == NULL)
         goto fail_idle;
-    if (lower_hard_fdlimit(&old_rl, &new_rl) < 0) {
-        err = errno;
-        free(prim);
-        errno = err;
-        goto fail_idle;
-    }
+    lower_hard_fdlimit(&old_rl, &new_rl);
     prim->magic = (uintptr_t)prim ^ ST_THREAD_MAGIC;
     prim->flags = ST_FL_PRIMORDIAL;
     prim->state = ST_ST_RUNNING;
