@@ -10,6 +10,7 @@
 
 #include "st.h"
 #include "md.h"
+#include "stats.h"
 
 #define _st_likely(x)   __builtin_expect(!!(x), 1)
 #define _st_unlikely(x) __builtin_expect(!!(x), 0)
@@ -138,7 +139,8 @@ struct _st_thread {
     void *arg;                          /* its argument */
     void *retval;                       /* value passed to st_thread_exit */
     _st_stack_t *stack;                 /* NULL for the primordial thread */
-    st_utime_t due;                     /* timer deadline */
+    st_utime_t due;                     /* timer deadline, in clock ticks
+                                           (timer.c) */
     size_t heap_index;                  /* slot in the timer heap */
     struct _st_cond term;               /* joiners wait here */
     uintptr_t magic;                    /* handle check, see THREAD_MAGIC */
@@ -243,7 +245,10 @@ typedef struct _st_vp {
     size_t heap_cap;                    /* allocated slots */
     st_utime_t last_clock;              /* last clock reading */
     int clock_stale;                    /* a clock check was skipped */
+    int fine_clock;                     /* built-in clock: ticks are ns */
+#if !defined(ST_DEBUG_STATS)           /* else TLS variables (stats.h) */
     int active_count;                   /* threads keeping us alive */
+#endif
     int nthreads;                       /* live threads (introspection) */
     st_switch_cb_t switch_in_cb;        /* run after switching in */
     st_switch_cb_t switch_out_cb;       /* run before switching out */
@@ -252,7 +257,9 @@ typedef struct _st_vp {
     unsigned long long pollq_seq;       /* next poll request number */
     size_t pagesize;                    /* cached sysconf value */
     _st_clist_t stack_cache;            /* free stacks, most recent first */
+#if !defined(ST_DEBUG_STATS)
     size_t stack_cache_len;             /* stacks in the cache */
+#endif
     struct _st_netfd *netfd_free;       /* LIFO of free netfd objects */
     struct _st_netfd *netfd_all;        /* all objects, for st_destroy */
     time_t cached_time;                 /* st_time cache, 0 = off */
@@ -263,6 +270,8 @@ typedef struct _st_vp {
     size_t prim_stack_size;             /* its size, 0 until known */
     void *prim_tsan_fiber;              /* the OS thread's TSan fiber */
     uint64_t rng;                       /* private PRNG state */
+    int key_count;                      /* keys created (key.c) */
+    void (*key_destructors[ST_KEYS_MAX])(void *);
 } _st_vp_t;
 
 extern __thread _st_vp_t _st_this_vp ST_HIDDEN
@@ -277,6 +286,9 @@ void _st_add_sleepq(_st_thread_t *t, st_utime_t timeout) ST_HIDDEN;
 void _st_del_sleepq(_st_thread_t *t) ST_HIDDEN;
 void _st_check_clock(void) ST_HIDDEN;
 st_utime_t _st_next_timeout(void) ST_HIDDEN;   /* NO_TIMEOUT if none */
+uint64_t _st_next_timeout_ns(void) ST_HIDDEN;   /* 0 if due or none */
+void _st_clock_start(void) ST_HIDDEN;           /* st_init: first reading */
+st_utime_t _st_due_us(const _st_thread_t *t) ST_HIDDEN; /* t->due in us */
 /* timerfd.c: for an event wait of timeout us (from _st_next_timeout), a
  * descriptor that becomes readable on time, to wait on with no timeout
  * instead (*fresh: just made), or -1 to use the timeout. */
@@ -377,7 +389,7 @@ static inline void _st_stack_check(_st_thread_t *t)
         _st_stack_overflow(t);
 }
 
-/* Saturating deadline: last_clock + timeout never wraps. */
+/* Saturating deadline: base + timeout never wraps. */
 static inline st_utime_t _st_deadline(st_utime_t base, st_utime_t timeout)
 {
     st_utime_t d = base + timeout;

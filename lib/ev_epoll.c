@@ -387,6 +387,7 @@ static void sort_ready(_st_pollq_t **a, int n)
 
 static void ep_dispatch(void)
 {
+    st_utime_t timeout;
     int i, n, nready = 0, nfired = 0;
     int want = E->nregistered < 64 ? 64 :
                E->nregistered > MAX_EVENTS ? MAX_EVENTS : E->nregistered;
@@ -395,7 +396,12 @@ static void ep_dispatch(void)
     if (want > E->evcap)
         grow_array((void **)&E->evs, &E->evcap, want, sizeof *E->evs);
 
-    n = ep_wait(exact_timeout(_st_next_timeout()));
+    timeout = _st_next_timeout();
+    n = ep_wait(exact_timeout(timeout));
+    ST_STAT_INC(epoll);
+    ST_STAT_IF(timeout == 0, epoll_zero);
+    ST_STAT_IF(timeout > 0 && timeout < 1000, epoll_shake);
+    ST_STAT_IF(n <= 0, epoll_spin);
     if (n <= 0)
         return;
     if (grow_array((void **)&E->fired, &E->firedcap, n, sizeof(int)) < 0)
@@ -410,6 +416,7 @@ static void ep_dispatch(void)
 
         if (fd == TIMER_DATA) {
             _st_tfd_fired();
+            ST_STAT_IF(n == 1, epoll_spin);     /* the timer alone */
             continue;
         }
         if (fd < 0 || fd >= E->tabsize)

@@ -43,7 +43,7 @@ int st_thread_stats(st_thread_info_t *info, int max)
             i->name = t->name;
             i->stack_size = t->stack ?
                 (size_t)(t->stack->top - t->stack->bottom) : 0;
-            i->wakeup = (t->flags & ST_FL_ON_SLEEPQ) ? t->due :
+            i->wakeup = (t->flags & ST_FL_ON_SLEEPQ) ? _st_due_us(t) :
                         ST_UTIME_NO_TIMEOUT;
         }
         n++;

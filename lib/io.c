@@ -322,7 +322,8 @@ ssize_t st_read(st_netfd_t fd, void *buf, size_t nbyte, st_utime_t timeout)
     {
         URING_REQ(req, .kind = ST_IO_RECV, .osfd = fd->osfd, .buf = buf,
                   .len = nbyte);
-        IO_LOOP_READ(n, fd, timeout, read(fd->osfd, buf, nbyte), &req,
+        IO_LOOP_READ(n, fd, timeout,
+                     ST_STAT_IO(read, read(fd->osfd, buf, nbyte)), &req,
                      nbyte > 0);
     }
     return n;
@@ -352,7 +353,8 @@ ssize_t st_readv(st_netfd_t fd, const struct iovec *iov, int iov_size,
         memset(&msg, 0, sizeof msg);
         msg.msg_iov = (struct iovec *)(uintptr_t)iov;
         msg.msg_iovlen = iov_size > 0 ? (size_t)iov_size : 0;
-        IO_LOOP_READ(n, fd, timeout, readv(fd->osfd, iov, iov_size), &req,
+        IO_LOOP_READ(n, fd, timeout,
+                     ST_STAT_IO(readv, readv(fd->osfd, iov, iov_size)), &req,
                      iov_nonempty(iov, iov_size));
     }
     return n;
@@ -408,10 +410,11 @@ static int resid_io(st_netfd_t fd, struct iovec **iov, int *iov_size,
             doomed = 0;
         } else if (*iov_size == 1) {
             n = writing ? write(fd->osfd, (*iov)->iov_base, (*iov)->iov_len)
-                        : read(fd->osfd, (*iov)->iov_base, (*iov)->iov_len);
+                        : ST_STAT_IO(read, read(fd->osfd, (*iov)->iov_base,
+                                                (*iov)->iov_len));
         } else {
-            n = writing ? writev(fd->osfd, *iov, *iov_size)
-                        : readv(fd->osfd, *iov, *iov_size);
+            n = writing ? ST_STAT_IO(writev, writev(fd->osfd, *iov, *iov_size))
+                        : ST_STAT_IO(readv, readv(fd->osfd, *iov, *iov_size));
         }
         if (n < 0) {
             if (errno == EINTR)
@@ -543,7 +546,7 @@ ssize_t st_writev(st_netfd_t fd, const struct iovec *iov, int iov_size,
     if (total == 0)
         return 0;
     for (;;) {
-        n = writev(fd->osfd, iov, iov_size);
+        n = ST_STAT_IO(writev, writev(fd->osfd, iov, iov_size));
         if (n >= 0)
             break;
         if (errno == EINTR)
@@ -599,7 +602,8 @@ int st_recvfrom(st_netfd_t fd, void *buf, int len, struct sockaddr *from,
         flenp = &flen;
     }
     IO_LOOP(n, fd, POLLIN, timeout,
-            recvfrom(fd->osfd, buf, (size_t)len, 0, from, flenp));
+            ST_STAT_IO(recvfrom, recvfrom(fd->osfd, buf, (size_t)len, 0,
+                                          from, flenp)));
     if (fromlen != NULL)
         *fromlen = (int)flen;
     return (int)n;
@@ -616,7 +620,8 @@ int st_sendto(st_netfd_t fd, const void *msg, int len,
         return -1;
     }
     IO_LOOP(n, fd, POLLOUT, timeout,
-            sendto(fd->osfd, msg, (size_t)len, 0, to, (socklen_t)tolen));
+            ST_STAT_IO(sendto, sendto(fd->osfd, msg, (size_t)len, 0, to,
+                                      (socklen_t)tolen)));
     return (int)n;
 }
 
@@ -626,7 +631,8 @@ int st_recvmsg(st_netfd_t fd, struct msghdr *msg, int flags,
     ssize_t n;
 
     CHECK_FD(fd, -1);
-    IO_LOOP(n, fd, POLLIN, timeout, recvmsg(fd->osfd, msg, flags));
+    IO_LOOP(n, fd, POLLIN, timeout,
+            ST_STAT_IO(recvmsg, recvmsg(fd->osfd, msg, flags)));
     return (int)n;
 }
 
@@ -636,7 +642,8 @@ int st_sendmsg(st_netfd_t fd, const struct msghdr *msg, int flags,
     ssize_t n;
 
     CHECK_FD(fd, -1);
-    IO_LOOP(n, fd, POLLOUT, timeout, sendmsg(fd->osfd, msg, flags));
+    IO_LOOP(n, fd, POLLOUT, timeout,
+            ST_STAT_IO(sendmsg, sendmsg(fd->osfd, msg, flags)));
     return (int)n;
 }
 

@@ -6,33 +6,28 @@
 
 #include "common.h"
 
-/* Process-wide, as in every State Threads version: keys are numbered in
- * creation order and never deleted. */
-static int key_count;
-static void (*destructors[ST_KEYS_MAX])(void *);
-
 /* POSIX's PTHREAD_DESTRUCTOR_ITERATIONS: values set by destructors are
  * cleaned by further passes, a bounded number of times. */
 #define DESTRUCTOR_PASSES 4
 
+/* The key table (vp->key_count, vp->key_destructors) is per scheduler,
+ * as in SRS-1.9.2: every OS thread may create the full number of keys,
+ * numbered in creation order and never deleted (st_destroy forgets
+ * them). */
 int st_key_create(int *keyp, void (*destructor)(void *))
 {
-    int k = __atomic_load_n(&key_count, __ATOMIC_RELAXED);
+    _st_vp_t *vp = VP;
 
     if (keyp == NULL) {
         errno = EINVAL;
         return -1;
     }
-    do {
-        if (k >= ST_KEYS_MAX) {
-            errno = EAGAIN;
-            return -1;
-        }
-    } while (!__atomic_compare_exchange_n(&key_count, &k, k + 1, 0,
-                                          __ATOMIC_ACQ_REL,
-                                          __ATOMIC_RELAXED));
-    destructors[k] = destructor;
-    *keyp = k;
+    if (vp->key_count >= ST_KEYS_MAX) {
+        errno = EAGAIN;
+        return -1;
+    }
+    vp->key_destructors[vp->key_count] = destructor;
+    *keyp = vp->key_count++;
     return 0;
 }
 
@@ -43,10 +38,10 @@ int st_key_getlimit(void)
 
 int st_thread_setspecific2(st_thread_t t, int key, void *value)
 {
+    _st_vp_t *vp = VP;
     void *old;
 
-    if (key < 0 || key >= __atomic_load_n(&key_count, __ATOMIC_ACQUIRE) ||
-        !ST_THREAD_LIVE(t)) {
+    if (key < 0 || key >= vp->key_count || !ST_THREAD_LIVE(t)) {
         errno = EINVAL;
         return -1;
     }
@@ -63,8 +58,8 @@ int st_thread_setspecific2(st_thread_t t, int key, void *value)
     }
     old = t->private_data[key];
     if (old != value) {
-        if (old != NULL && destructors[key] != NULL)
-            destructors[key](old);
+        if (old != NULL && vp->key_destructors[key] != NULL)
+            vp->key_destructors[key](old);
         t->private_data[key] = value;
     }
     return 0;
@@ -77,16 +72,17 @@ int st_thread_setspecific(int key, void *value)
 
 void *st_thread_getspecific(int key)
 {
-    _st_thread_t *me = VP->current;
+    _st_vp_t *vp = VP;
+    _st_thread_t *me = vp->current;
 
-    if (me == NULL || key < 0 || key >= me->nkeys ||
-        key >= __atomic_load_n(&key_count, __ATOMIC_ACQUIRE))
+    if (me == NULL || key < 0 || key >= me->nkeys || key >= vp->key_count)
         return NULL;
     return me->private_data[key];
 }
 
 void _st_key_run_destructors(_st_thread_t *t)
 {
+    void (*const *destructors)(void *) = VP->key_destructors;
     int pass, k, again = 1;
 
     if (t->nkeys == 0)

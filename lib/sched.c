@@ -60,7 +60,7 @@ static _st_md_context_t *idle_main(void)
 
     ST_SAN_SWITCH_END(vp->idle);
     for (;;) {
-        if (vp->active_count <= 0) {
+        if (ST_VP_ACTIVE_COUNT(vp) <= 0) {
             /* Every thread has exited.  Run exit() on the primordial
              * thread's (large) stack: it is parked in st_thread_exit. */
             _st_thread_t *p = vp->primordial;
@@ -160,7 +160,7 @@ st_thread_t st_thread_create(void *(*start)(void *arg), void *arg,
         return NULL;
     _st_clist_append(&vp->all_q, &t->all_links);
     vp->nthreads++;
-    vp->active_count++;
+    ST_VP_ACTIVE_COUNT(vp)++;
     _st_add_runq(t);
     return t;
 }
@@ -216,7 +216,7 @@ thread_finish(_st_vp_t *vp, _st_thread_t *t, void *retval)
     t->retval = retval;
     if (t->nkeys > 0)
         _st_key_run_destructors(t);
-    vp->active_count--;
+    ST_VP_ACTIVE_COUNT(vp)--;
 
     if (t->flags & ST_FL_PRIMORDIAL) {
         /* The process stack cannot be released; park here for good.
@@ -339,6 +339,7 @@ void st_thread_yield(void)
     _st_vp_t *vp = VP;
     _st_thread_t *me = vp->current;
 
+    ST_STAT_INC(thread_yield);
     /* Checking the clock wakes expired sleepers and refreshes the time
      * cache; with neither to serve, the reading is only owed to
      * st_utime_last_clock(), which takes it when asked. */
@@ -348,6 +349,7 @@ void st_thread_yield(void)
         _st_check_clock();
     if (ST_CLIST_EMPTY(&vp->run_q))
         return;
+    ST_STAT_INC(thread_yield2);
     _st_add_runq(me);
     _st_switch_out(vp, me);
 }
@@ -466,40 +468,53 @@ static void set_fdlimit(int v)
     __atomic_store_n(&fdlimit, v, __ATOMIC_RELAXED);
 }
 
-/* Raise the soft descriptor limit (never lower the hard one); record the
- * limit for st_getfdlimit. */
-static int adjust_fdlimit(const _st_eventsys_ops_t *ev, struct rlimit *saved)
+/*
+ * Descriptor limits (API.md 6.7).  A backend with a limit (select:
+ * FD_SETSIZE) lowers the hard limit to it, as every reference does, so
+ * that the process can never hold a descriptor it cannot watch; the soft
+ * limit is raised to the (new) hard one, or kept when that is unlimited.
+ * The result is recorded for st_getfdlimit.  The soft limit is set here,
+ * early (a process at its soft limit then has room for the backend's
+ * descriptors); the hard limit is lowered by lower_hard_fdlimit as the
+ * last step of st_init, since an unprivileged process cannot undo that.
+ */
+static int adjust_fdlimit(const _st_eventsys_ops_t *ev, struct rlimit *saved,
+                          struct rlimit *target)
 {
     struct rlimit rl;
     int blimit = ev->fd_getlimit();
-    rlim_t want;
 
     if (getrlimit(RLIMIT_NOFILE, &rl) < 0)
         return -1;
     *saved = rl;
-    if (rl.rlim_max == RLIM_INFINITY || rl.rlim_max > (rlim_t)INT_MAX) {
-        /* Unlimited hard limit: keep the soft limit. */
-        want = rl.rlim_cur;
-        if (blimit > 0 && (want == RLIM_INFINITY || want > (rlim_t)blimit))
-            want = (rlim_t)blimit;
-        if (want != rl.rlim_cur) {
-            rl.rlim_cur = want;
-            if (setrlimit(RLIMIT_NOFILE, &rl) < 0)
-                return -1;
-        }
-        set_fdlimit(want > (rlim_t)INT_MAX ? INT_MAX : (int)want);
-        return 0;
-    }
-    want = rl.rlim_max;
-    if (blimit > 0 && want > (rlim_t)blimit)
-        want = (rlim_t)blimit;
-    if (rl.rlim_cur != want) {
-        rl.rlim_cur = want;
-        if (setrlimit(RLIMIT_NOFILE, &rl) < 0)
+    if (blimit > 0 &&
+        (rl.rlim_max == RLIM_INFINITY || rl.rlim_max > (rlim_t)blimit))
+        rl.rlim_max = (rlim_t)blimit;
+    if (rl.rlim_max != RLIM_INFINITY && rl.rlim_max <= (rlim_t)INT_MAX)
+        rl.rlim_cur = rl.rlim_max;
+    *target = rl;
+    if (rl.rlim_cur != saved->rlim_cur) {
+        struct rlimit soft = *saved;
+        soft.rlim_cur = rl.rlim_cur;
+        if (setrlimit(RLIMIT_NOFILE, &soft) < 0)
             return -1;
     }
-    set_fdlimit((int)want);
+    set_fdlimit(rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur > (rlim_t)INT_MAX ?
+                INT_MAX : (int)rl.rlim_cur);
     return 0;
+}
+
+/* Best effort: the kernel always lets a process lower its hard limit,
+ * but a sandbox may not (valgrind refuses any change of it); the soft
+ * limit, already at the backend's limit, then does the job alone. */
+static void lower_hard_fdlimit(const struct rlimit *saved,
+                               const struct rlimit *target)
+{
+    if (target->rlim_max != saved->rlim_max) {
+        int err = errno;
+        (void)setrlimit(RLIMIT_NOFILE, target);
+        errno = err;
+    }
 }
 
 int st_init(void)
@@ -507,7 +522,7 @@ int st_init(void)
     _st_vp_t *vp = VP;
     const _st_eventsys_ops_t *chosen = vp->ev;
     struct sigaction sa, old_sa;
-    struct rlimit old_rl;
+    struct rlimit old_rl, new_rl;
     int old_fdlimit = st_getfdlimit();
     _st_thread_t *idle = NULL, *prim = NULL;
     int err;
@@ -522,7 +537,7 @@ int st_init(void)
     sigemptyset(&sa.sa_mask);
     if (sigaction(SIGPIPE, &sa, &old_sa) < 0)
         goto fail_ev;
-    if (adjust_fdlimit(vp->ev, &old_rl) < 0)
+    if (adjust_fdlimit(vp->ev, &old_rl, &new_rl) < 0)
         goto fail_sig;
     if (vp->ev->init() < 0)
         goto fail_rl;
@@ -533,9 +548,9 @@ int st_init(void)
     ST_CLIST_INIT(&vp->io_q);
     ST_CLIST_INIT(&vp->all_q);
     ST_CLIST_INIT(&vp->stack_cache);
-    vp->stack_cache_len = 0;
+    ST_VP_FREE_STACKS(vp) = 0;
     set_switch_cbs(vp, NULL, NULL);
-    vp->last_clock = st_utime();
+    _st_clock_start();
     ST_SAN_PRIMORDIAL();
 
     idle = thread_new(ST_DEFAULT_STACK_SIZE, idle_main, NULL, NULL,
@@ -547,6 +562,7 @@ int st_init(void)
     prim = calloc(1, sizeof *prim);
     if (prim == NULL)
         goto fail_idle;
+    lower_hard_fdlimit(&old_rl, &new_rl);
     prim->magic = (uintptr_t)prim ^ ST_THREAD_MAGIC;
     prim->flags = ST_FL_PRIMORDIAL;
     prim->state = ST_ST_RUNNING;
@@ -558,7 +574,7 @@ int st_init(void)
     vp->idle = idle;
     vp->primordial = prim;
     vp->current = prim;
-    vp->active_count = 1;
+    ST_VP_ACTIVE_COUNT(vp) = 1;
     vp->initialized = 1;
     return 0;
 
@@ -599,6 +615,7 @@ void st_destroy(void)
 
     if (!vp->initialized) {
         vp->ev = NULL;
+        vp->key_count = 0;
         return;
     }
     me = vp->current;

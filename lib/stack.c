@@ -257,11 +257,11 @@ void _st_stack_cache_trim(size_t keep)
 {
     _st_vp_t *vp = VP;
 
-    while (vp->stack_cache_len > keep) {
+    while ((size_t)ST_VP_FREE_STACKS(vp) > keep) {
         _st_stack_t *s = ST_CONTAINER(vp->stack_cache.prev, _st_stack_t,
                                       links);
         _st_clist_remove(&s->links);
-        vp->stack_cache_len--;
+        ST_VP_FREE_STACKS(vp)--;
         stack_unmap(s);
     }
 }

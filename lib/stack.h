@@ -47,7 +47,7 @@ static inline _st_stack_t *_st_stack_take_cached(_st_vp_t *vp,
                                                  _st_stack_t *s)
 {
     _st_clist_unlink(&s->links);        /* relinked when freed */
-    vp->stack_cache_len--;
+    ST_VP_FREE_STACKS(vp)--;
     s->gen++;
     _st_stack_place(s, s->vaddr + s->vaddr_size);
     ST_SAN_STACK_REUSE(s);
@@ -78,7 +78,7 @@ static inline void _st_stack_free(_st_stack_t *s)
     _st_vp_t *vp = VP;
 
     _st_clist_prepend(&vp->stack_cache, &s->links);
-    if (_st_unlikely(++vp->stack_cache_len > STACK_CACHE_MAX))
+    if (_st_unlikely(++ST_VP_FREE_STACKS(vp) > STACK_CACHE_MAX))
         _st_stack_cache_trim(STACK_CACHE_MAX);
 }
 

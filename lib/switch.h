@@ -23,8 +23,10 @@ _st_take_next(_st_vp_t *vp)
     if (_st_likely(!ST_CLIST_EMPTY(&vp->run_q))) {
         next = ST_CONTAINER(vp->run_q.next, _st_thread_t, links);
         _st_clist_unlink(&next->links);
+        ST_STAT_INC(thread_run);
     } else {
         next = vp->idle;
+        ST_STAT_INC(thread_idle);
     }
     next->state = ST_ST_RUNNING;
     vp->current = next;

@@ -12,20 +12,28 @@
 
 /* ---- the clock --------------------------------------------------------- */
 
-static st_utime_t builtin_utime(void)
+/* The built-in clock in nanoseconds: the scheduler keeps its deadlines at
+ * this resolution, so that a wait is not up to a microsecond early by the
+ * real clock (a microsecond reading is truncated). */
+static uint64_t builtin_ns(void)
 {
 #if defined(CLOCK_MONOTONIC)
     struct timespec ts;
 
     if (clock_gettime(CLOCK_MONOTONIC, &ts) == 0)
-        return (st_utime_t)ts.tv_sec * 1000000ULL +
-               (st_utime_t)(ts.tv_nsec / 1000);
+        return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
 #endif
     {
         struct timeval tv;
         gettimeofday(&tv, NULL);
-        return (st_utime_t)tv.tv_sec * 1000000ULL + (st_utime_t)tv.tv_usec;
+        return (uint64_t)tv.tv_sec * 1000000000ULL +
+               (uint64_t)tv.tv_usec * 1000ULL;
     }
+}
+
+static st_utime_t builtin_utime(void)
+{
+    return builtin_ns() / 1000;
 }
 
 /* Process-wide, like the originals. */
@@ -44,6 +52,43 @@ int st_set_utime_function(st_utime_t (*func)(void))
 st_utime_t st_utime(void)
 {
     return utime_func();
+}
+
+/*
+ * The scheduler's own readings, in ticks: nanoseconds on the built-in
+ * clock, the function's microseconds otherwise (chosen at st_init).
+ * Timer deadlines (t->due) are in ticks; a wait of D started at reading
+ * T is due at T + D exactly, and expires in the first pass whose reading
+ * is at least that.
+ */
+static uint64_t now_ticks(const _st_vp_t *vp)
+{
+    return vp->fine_clock ? builtin_ns() : utime_func();
+}
+
+static st_utime_t ticks_to_us(const _st_vp_t *vp, uint64_t ticks)
+{
+    return vp->fine_clock ? ticks / 1000 : ticks;
+}
+
+/* A duration in ticks, rounded up to whole microseconds. */
+static st_utime_t ticks_to_us_up(const _st_vp_t *vp, uint64_t ticks)
+{
+    return vp->fine_clock ?
+           ticks / 1000 + (st_utime_t)(ticks % 1000 != 0) : ticks;
+}
+
+void _st_clock_start(void)
+{
+    _st_vp_t *vp = VP;
+
+    vp->fine_clock = utime_func == builtin_utime;
+    vp->last_clock = ticks_to_us(vp, now_ticks(vp));
+}
+
+st_utime_t _st_due_us(const _st_thread_t *t)
+{
+    return ticks_to_us_up(VP, t->due);
 }
 
 st_utime_t st_utime_last_clock(void)
@@ -133,10 +178,12 @@ void _st_add_sleepq(_st_thread_t *t, st_utime_t timeout)
     }
     /* Counted from now, not from last_clock as the originals do: a
      * thread that computed since the last clock check must not get a
-     * shorter timeout, so no wake-up is ever earlier than asked. */
-    /* A clock in whole microseconds reads up to 1 us early, and a timer
-     * that fires on time (epoll's timerfd) would show it. */
-    t->due = _st_deadline(st_utime(), timeout > 0 ? timeout + 1 : 0);
+     * shorter timeout, so no wake-up is ever earlier than asked.  Huge
+     * timeouts saturate. */
+    if (vp->fine_clock)
+        timeout = timeout > (ST_UTIME_NO_TIMEOUT - 1) / 1000 ?
+                  ST_UTIME_NO_TIMEOUT - 1 : timeout * 1000;
+    t->due = _st_deadline(now_ticks(vp), timeout);
     t->flags |= ST_FL_ON_SLEEPQ;
     heap_set(vp->heap, vp->heap_len, t);
     sift_up(vp->heap, vp->heap_len++);
@@ -168,16 +215,38 @@ void _st_timer_reset(void)
     vp->heap_len = vp->heap_cap = 0;
 }
 
-/* Microseconds until the earliest timer, measured now; NO_TIMEOUT if none. */
-st_utime_t _st_next_timeout(void)
+/* Ticks until the earliest timer, measured now; NO_TIMEOUT if none. */
+static uint64_t next_ticks(const _st_vp_t *vp)
 {
-    _st_vp_t *vp = VP;
-    st_utime_t now;
+    uint64_t now;
 
     if (vp->heap_len == 0)
         return ST_UTIME_NO_TIMEOUT;
-    now = st_utime();
+    now = now_ticks(vp);
     return vp->heap[0]->due > now ? vp->heap[0]->due - now : 0;
+}
+
+/* Microseconds until the earliest timer, rounded up (a wait that long
+ * never ends before the deadline); NO_TIMEOUT if none. */
+st_utime_t _st_next_timeout(void)
+{
+    _st_vp_t *vp = VP;
+    uint64_t d = next_ticks(vp);
+
+    return d == ST_UTIME_NO_TIMEOUT ? d : ticks_to_us_up(vp, d);
+}
+
+/* The same in nanoseconds, for the timerfd; 0 if due or none. */
+uint64_t _st_next_timeout_ns(void)
+{
+    _st_vp_t *vp = VP;
+    uint64_t d = next_ticks(vp);
+
+    if (d == ST_UTIME_NO_TIMEOUT)
+        return 0;
+    if (vp->fine_clock)
+        return d;
+    return d > UINT64_MAX / 1000 ? UINT64_MAX : d * 1000;
 }
 
 /* Read the clock, refresh the time cache, wake expired sleepers.  Each
@@ -187,13 +256,15 @@ st_utime_t _st_next_timeout(void)
 void _st_check_clock(void)
 {
     _st_vp_t *vp = VP;
-    st_utime_t now = st_utime();
+    uint64_t now = now_ticks(vp);
+    st_utime_t us = ticks_to_us(vp, now);
 
-    vp->last_clock = now;
+    ST_STAT_SCHED(us > vp->last_clock ? us - vp->last_clock : 0);
+    vp->last_clock = us;
     vp->clock_stale = 0;
-    if (vp->cached_time && now - vp->cached_time_stamp > 999000) {
+    if (vp->cached_time && us - vp->cached_time_stamp > 999000) {
         vp->cached_time = time(NULL);
-        vp->cached_time_stamp = now;
+        vp->cached_time_stamp = us;
     }
     while (vp->heap_len > 0 && vp->heap[0]->due <= now) {
         _st_thread_t *t = vp->heap[0];

@@ -26,16 +26,17 @@ static __thread struct {
     unsigned long fork_gen;             /* _st_fork_generation at creation */
 } T;
 
-static int set_timer(st_utime_t timeout)
+/* Arm for ns nanoseconds from now, or disarm (0). */
+static int set_timer(uint64_t ns)
 {
     struct itimerspec its;
-    st_utime_t sec = timeout / 1000000;
+    uint64_t sec = ns / 1000000000;
 
     memset(&its, 0, sizeof its);
     if (sec > 31536000)
         sec = 31536000;                 /* about a year, as the backends */
     its.it_value.tv_sec = (time_t)sec;
-    its.it_value.tv_nsec = (long)(timeout % 1000000) * 1000;
+    its.it_value.tv_nsec = (long)(ns % 1000000000);
     return timerfd_settime(T.fd, 0, &its, NULL);
 }
 
@@ -71,7 +72,10 @@ int _st_tfd_arm(st_utime_t timeout, int *fresh)
     }
     due = VP->heap[0]->due;
     if (due != T.due || T.fired) {
-        if (set_timer(timeout) < 0)
+        /* To the nanosecond on the built-in clock (timer.c keeps its
+         * deadlines so), and never 0, which would disarm it. */
+        uint64_t ns = _st_next_timeout_ns();
+        if (set_timer(ns ? ns : 1) < 0)
             return -1;
         T.due = due;
         T.fired = 0;

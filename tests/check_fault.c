@@ -1437,14 +1437,18 @@ static long r_poll_intmax(void)
     struct pollfd pd = { INT_MAX, POLLIN, 0 };
     return st_poll(&pd, 1, 0);
 }
-/* A real descriptor above FD_SETSIZE (needs the soft limit raised). */
+/* A real descriptor above FD_SETSIZE (needs the soft limit raised, and
+ * with select, which lowers the hard one to FD_SETSIZE, the privilege to
+ * raise that again). */
 static int high_fd(void)
 {
     struct rlimit rl;
     int s = socket(AF_INET, SOCK_STREAM, 0);
 
-    if (getrlimit(RLIMIT_NOFILE, &rl) < 0 || rl.rlim_max <= FD_SETSIZE + 10)
+    if (getrlimit(RLIMIT_NOFILE, &rl) < 0)
         return -2;
+    if (rl.rlim_max <= FD_SETSIZE + 10)
+        rl.rlim_max = FD_SETSIZE + 64;
     rl.rlim_cur = rl.rlim_max;
     if (setrlimit(RLIMIT_NOFILE, &rl) < 0)
         return -2;

@@ -284,6 +284,36 @@ START_TEST(destructor_passes_bounded)
 }
 END_TEST
 
+/* Keys belong to the scheduler: created before st_init they are kept by
+ * it, and st_destroy forgets them with the rest. */
+START_TEST(st_destroy_forgets_keys)
+{
+    int k, i;
+
+    ck_assert_int_eq(st_key_create(&k, NULL), 0);
+    ck_assert_int_eq(k, 0);
+    ck_assert_int_eq(st_init(), 0);
+    ck_assert_int_eq(st_thread_setspecific(0, &k), 0);
+    ck_assert_ptr_eq(st_thread_getspecific(0), &k);
+    st_destroy();
+    ck_assert_int_eq(st_init(), 0);
+    errno = 0;
+    ck_assert_int_eq(st_thread_setspecific(0, &k), -1);
+    ck_assert_int_eq(errno, EINVAL);
+    for (i = 0; i < st_key_getlimit(); i++) {
+        ck_assert_int_eq(st_key_create(&k, NULL), 0);
+        ck_assert_int_eq(k, i);
+    }
+    ck_assert_int_eq(st_key_create(&k, NULL), -1);
+    st_destroy();
+    /* Before st_init too. */
+    ck_assert_int_eq(st_key_create(&k, NULL), 0);
+    st_destroy();
+    ck_assert_int_eq(st_key_create(&k, NULL), 0);
+    ck_assert_int_eq(k, 0);
+}
+END_TEST
+
 static Suite *key_suite(void)
 {
     Suite *s = suite_create("key");
@@ -298,6 +328,7 @@ static Suite *key_suite(void)
     tcase_add_test(tc, high_key_first_leaves_low_null);
     tcase_add_test(tc, setspecific2_other_threads);
     tcase_add_test(tc, destructor_passes_bounded);
+    tcase_add_test(tc, st_destroy_forgets_keys);
     suite_add_tcase(s, tc);
     return s;
 }

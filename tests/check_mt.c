@@ -100,6 +100,103 @@ START_TEST(independent_schedulers)
 }
 END_TEST
 
+/* ---- keys are counted per scheduler ------------------------------------ */
+
+static int own_destructor_calls, main_destructor_calls;
+
+static void own_destructor(void *v)
+{
+    (void)v;
+    own_destructor_calls++;
+}
+
+static void main_destructor(void *v)
+{
+    (void)v;
+    main_destructor_calls++;
+}
+
+struct key_world {
+    int created;                        /* keys this scheduler got */
+    int first, last;                    /* their numbers */
+    int eagain;                         /* the next one failed so */
+    int destructor_ran;                 /* own_destructor, at exit */
+    int setspecific2_ok;
+};
+
+static void *keyed(void *arg)
+{
+    int *k = arg;
+    st_thread_setspecific(*k, (void *)1);
+    return NULL;
+}
+
+static void *key_os_thread(void *arg)
+{
+    struct key_world *w = arg;
+    int i, k, first = -1, last = -1;
+    st_thread_t t;
+
+    if (st_init() != 0)
+        return NULL;
+    for (i = 0; i < 64 && st_key_create(&k, own_destructor) == 0; i++) {
+        if (first < 0)
+            first = k;
+        last = k;
+    }
+    w->created = i;
+    w->first = first;
+    w->last = last;
+    w->eagain = errno == EAGAIN;
+    /* The last key works, with this scheduler's destructor. */
+    t = st_thread_create(keyed, &last, 1, 0);
+    if (t != NULL) {
+        w->setspecific2_ok = st_thread_setspecific2(t, last, (void *)2) == 0;
+        st_thread_join(t, NULL);
+    }
+    w->destructor_ran = own_destructor_calls;
+    st_destroy();
+    return NULL;
+}
+
+START_TEST(keys_per_scheduler)
+{
+    struct key_world w;
+    pthread_t pt;
+    int i, k;
+
+    ck_assert_int_eq(st_init(), 0);
+    for (i = 0; i < 14; i++) {
+        ck_assert_int_eq(st_key_create(&k, main_destructor), 0);
+        ck_assert_int_eq(k, i);
+    }
+    memset(&w, 0, sizeof w);
+    ck_assert_int_eq(pthread_create(&pt, NULL, key_os_thread, &w), 0);
+    ck_assert_int_eq(pthread_join(pt, NULL), 0);
+    /* The other scheduler had the full limit, numbered from 0. */
+    ck_assert_int_eq(w.created, st_key_getlimit());
+    ck_assert_int_eq(w.first, 0);
+    ck_assert_int_eq(w.last, st_key_getlimit() - 1);
+    ck_assert(w.eagain);
+    ck_assert(w.setspecific2_ok);
+    /* setspecific2 replaced 1 with 2 (one call), exit destroyed 2. */
+    ck_assert_int_eq(w.destructor_ran, 2);
+    ck_assert_int_eq(main_destructor_calls, 0);
+    /* And this one still has exactly its 2 left. */
+    ck_assert_int_eq(st_key_create(&k, main_destructor), 0);
+    ck_assert_int_eq(k, 14);
+    ck_assert_int_eq(st_key_create(&k, main_destructor), 0);
+    ck_assert_int_eq(k, 15);
+    errno = 0;
+    ck_assert_int_eq(st_key_create(&k, NULL), -1);
+    ck_assert_int_eq(errno, EAGAIN);
+    ck_assert_int_eq(st_thread_setspecific(15, &k), 0);
+    ck_assert_int_eq(st_thread_setspecific(15, NULL), 0);
+    ck_assert_int_eq(main_destructor_calls, 1);
+    ck_assert_int_eq(own_destructor_calls, 2);
+}
+END_TEST
+
 static Suite *mt_suite(void)
 {
     Suite *s = suite_create("mt");
@@ -107,6 +204,7 @@ static Suite *mt_suite(void)
 
     tcase_set_timeout(tc, 120);
     tcase_add_test(tc, independent_schedulers);
+    tcase_add_test(tc, keys_per_scheduler);
     suite_add_tcase(s, tc);
     return s;
 }

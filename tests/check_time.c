@@ -305,6 +305,156 @@ START_TEST(timed_sleeps_after_fork)
 }
 END_TEST
 
+/* ---- exact deadlines on a clock that moves only when told ------------- */
+
+static st_utime_t fclock;
+
+static st_utime_t fclock_read(void)
+{
+    return fclock;
+}
+
+enum { W_SLEEP, W_READ, W_COND };
+
+struct fwait {
+    int kind;                           /* W_* */
+    st_netfd_t fd;                      /* W_READ: nothing ever arrives */
+    st_cond_t c;                        /* W_COND: never signalled */
+    st_utime_t d;                       /* the timeout */
+    int r, e, done;                     /* result, errno, returned */
+    st_utime_t woke;                    /* clock reading at return */
+};
+
+static void *fake_waiter(void *arg)
+{
+    struct fwait *w = arg;
+    char ch;
+
+    switch (w->kind) {
+    case W_SLEEP:
+        w->r = st_usleep(w->d);
+        break;
+    case W_READ:
+        w->r = (int)st_read(w->fd, &ch, 1, w->d);
+        break;
+    default:
+        w->r = st_cond_timedwait(w->c, w->d);
+        break;
+    }
+    w->e = errno;
+    w->woke = fclock;
+    w->done = 1;
+    return NULL;
+}
+
+/* t's timer deadline as st_thread_stats reports it, or NO_TIMEOUT. */
+static st_utime_t timer_of(st_thread_t t)
+{
+    st_thread_info_t info[8];
+    int i, n = st_thread_stats(info, 8);
+
+    for (i = 0; i < n && i < 8; i++)
+        if (info[i].thread == t)
+            return info[i].wakeup;
+    return ST_UTIME_NO_TIMEOUT;
+}
+
+/* A wait of d started at reading t0 is still waiting after a scheduler
+ * pass at t0 + d - 1 and ends in the pass at t0 + d, exactly. */
+static void exact_deadline(int backend, int kind, st_utime_t d)
+{
+    const st_utime_t t0 = 7000000;
+    struct fwait w;
+    st_netfd_t a = NULL, b = NULL;
+    st_thread_t t;
+
+    memset(&w, 0, sizeof w);
+    w.kind = kind;
+    w.d = d;
+    fclock = t0;
+    ck_assert_int_eq(st_set_utime_function(fclock_read), 0);
+    st_test_init(backend);
+    if (kind == W_READ) {
+        st_test_tcp_pair(&a, &b);
+        w.fd = a;
+    }
+    if (kind == W_COND)
+        w.c = st_cond_new();
+    t = st_thread_create(fake_waiter, &w, 1, 0);
+    /* Each st_usleep(0) is one pass of the idle thread (an event check
+     * that does not block, then a clock reading). */
+    ck_assert_int_eq(st_usleep(0), 0);          /* it waits from t0 */
+    ck_assert_int_eq(w.done, 0);
+    ck_assert_msg(timer_of(t) == t0 + d, "deadline %llu, not t0 + %llu",
+                  timer_of(t) - t0, d);
+    fclock = t0 + d - 1;
+    ck_assert_int_eq(st_usleep(0), 0);
+    ck_assert_msg(!w.done, "woke 1 us before the deadline");
+    fclock = t0 + d;
+    ck_assert_int_eq(st_usleep(0), 0);
+    /* Woken in this pass (io_uring's read still collects the
+     * cancellation of its kernel operation before it returns). */
+    ck_assert_msg(w.done || timer_of(t) == ST_UTIME_NO_TIMEOUT,
+                  "still waiting at the deadline");
+    ck_assert_int_eq(st_thread_join(t, NULL), 0);
+    ck_assert(w.woke == t0 + d);
+    if (kind == W_SLEEP) {
+        ck_assert_int_eq(w.r, 0);
+    } else {
+        ck_assert_int_eq(w.r, -1);
+        ck_assert_int_eq(w.e, ETIME);
+    }
+    if (a != NULL) {
+        st_netfd_close(a);
+        st_netfd_close(b);
+    }
+    if (w.c != NULL)
+        st_cond_destroy(w.c);
+}
+
+START_TEST(usleep_deadline_is_exact)
+{
+    exact_deadline(_i, W_SLEEP, 3600 * 1000000ULL);     /* an hour */
+}
+END_TEST
+
+START_TEST(read_timeout_is_exact)
+{
+    exact_deadline(_i, W_READ, 30 * 1000000ULL);
+}
+END_TEST
+
+START_TEST(cond_timedwait_is_exact)
+{
+    exact_deadline(_i, W_COND, 250000);
+}
+END_TEST
+
+static uint64_t mono_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000 + (uint64_t)ts.tv_nsec;
+}
+
+/* On the real clock no wait ends early, even by a fraction of a
+ * microsecond (the library reads the clock in nanoseconds). */
+START_TEST(short_sleeps_never_early_to_the_ns)
+{
+    int i;
+
+    st_test_init(_i);
+    for (i = 0; i < 500; i++) {
+        st_utime_t d = (st_utime_t)(1 + i % 20);
+        uint64_t n0 = mono_ns(), n1;
+        ck_assert_int_eq(st_usleep(d), 0);
+        n1 = mono_ns();
+        ck_assert_msg(n1 - n0 >= d * 1000, "st_usleep(%llu) took %llu ns",
+                      d, (unsigned long long)(n1 - n0));
+    }
+}
+END_TEST
+
 static Suite *time_suite(void)
 {
     Suite *s = suite_create("time");
@@ -327,6 +477,11 @@ static Suite *time_suite(void)
     tcase_add_loop_test(tc, timed_waits_release_descriptors, 0,
                         st_test_nbackends);
     tcase_add_loop_test(tc, timed_sleeps_after_fork, 0, st_test_nbackends);
+    tcase_add_loop_test(tc, usleep_deadline_is_exact, 0, st_test_nbackends);
+    tcase_add_loop_test(tc, read_timeout_is_exact, 0, st_test_nbackends);
+    tcase_add_loop_test(tc, cond_timedwait_is_exact, 0, st_test_nbackends);
+    tcase_add_loop_test(tc, short_sleeps_never_early_to_the_ns, 0,
+                        st_test_nbackends);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -62,7 +62,11 @@ class StThreads(gdb.Command):
                 size = int(stack["top"]) - int(stack["bottom"])
             due = "-"
             if int(t["flags"]) & 0x04:
-                due = str(int(t["due"]))
+                # Deadlines are in ns on the built-in clock (timer.c).
+                ticks = int(t["due"])
+                if int(vp["fine_clock"]):
+                    ticks = (ticks + 999) // 1000
+                due = str(ticks)
             mark = "*" if int(t) == cur else " "
             print("%s0x%-16x %-10s %-16s %10d %s" %
                   (mark, int(t), STATES[state] if state < len(STATES)
