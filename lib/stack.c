@@ -3,8 +3,8 @@
 /*
  * Layout of one mapping (addresses grow to the right):
  *
- *   | low page | usable stack ...........| thread block | stack header |
- *   vaddr      bottom                    top/tcb                       end
+ *   | low page | usable stack ...........| thread block | stack header | boot |
+ *   vaddr      bottom                    top/tcb                            end
  *
  * The low page is PROT_NONE (a guard) while the process-wide guard budget
  * lasts; each guard splits the mapping in two, and vm.max_map_count caps
@@ -16,7 +16,9 @@
  * The thread block sits at the top of the stack so that a sleeping thread
  * touches a single page.  Its position moves by 64 bytes each time the
  * mapping is reused, so a stale handle to an earlier thread on the same
- * stack does not find a valid block.
+ * stack does not find a valid block.  The boot area is whole pages that
+ * the setjmp method writes while it makes a context and releases at once
+ * (md/setjmp.c); the other methods have none.
  */
 #include "config.h"
 
@@ -112,7 +114,7 @@ _st_stack_t *_st_stack_new_slow(size_t size)
 {
     _st_vp_t *vp = VP;
     size_t page = vp->pagesize;
-    size_t reserve, total, low;
+    size_t reserve, boot, total, low;
     int guarded;
     _st_clist_t *q;
     _st_stack_t *s, *best = NULL;
@@ -136,13 +138,14 @@ _st_stack_t *_st_stack_new_slow(size_t size)
     reserve = ST_ALIGN_UP(reserve, page);
     if (vp->randomize_stacks)
         reserve += page;
-    if (size > (size_t)-1 / 2 - reserve - page) {
+    boot = _st_md_boot_size(page);
+    if (size > (size_t)-1 / 2 - reserve - boot - page) {
         errno = ENOMEM;
         return NULL;
     }
     guarded = take_guard();
     low = guarded ? page : RED_ZONE_PAGES * page;
-    total = low + size + reserve;
+    total = low + size + reserve + boot;
     vaddr = mmap(NULL, total, PROT_READ | PROT_WRITE,
                  MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_STACK,
                  -1, 0);
@@ -152,8 +155,7 @@ _st_stack_t *_st_stack_new_slow(size_t size)
         errno = ENOMEM;
         return NULL;
     }
-    s = (_st_stack_t *)(void *)(vaddr + total -
-                                ST_ALIGN_UP(sizeof(_st_stack_t), TCB_STEP));
+    s = (_st_stack_t *)(void *)(vaddr + total - boot - STACK_HDR_SIZE);
     s->vaddr = vaddr;
     s->vaddr_size = total;
     s->bottom = vaddr + low;
@@ -168,7 +170,7 @@ _st_stack_t *_st_stack_new_slow(size_t size)
         else
             __atomic_sub_fetch(&guards_used, 1, __ATOMIC_RELAXED);
     }
-    _st_stack_place(s, vaddr + total);
+    _st_stack_place(s);
     ST_SAN_STACK_NEW(s);
     return s;
 }
