@@ -18,7 +18,7 @@
  * the header, see md/setjmp.c); the stack is made that much larger to
  * keep the requested size usable. */
 #if defined(ST_MD_SETJMP)
-#define MD_STACK_OVERHEAD   512
+#define MD_STACK_OVERHEAD   1024
 #else
 #define MD_STACK_OVERHEAD   0
 #endif
