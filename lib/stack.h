@@ -34,14 +34,17 @@ static inline char *_st_stack_end(_st_stack_t *s)
     return (char *)s + STACK_HDR_SIZE;
 }
 
-/* Place the thread block and stack top below the header for this use. */
+/* Place the thread block and stack top below the header for this use.
+ * The block takes one of TCB_ROTATIONS slots in turn (a stale handle
+ * then misses); the stack top stays below the lowest slot, at the same
+ * offset in its page for every use of every mapping. */
 static inline void _st_stack_place(_st_stack_t *s)
 {
     size_t tcb = ST_ALIGN_UP(sizeof(_st_thread_t), TCB_STEP);
-    char *t = (char *)s - tcb - (s->gen % TCB_ROTATIONS) * TCB_STEP;
+    char *slot0 = (char *)s - tcb;
 
-    s->tcb = t;
-    s->top = t;
+    s->tcb = slot0 - (s->gen % TCB_ROTATIONS) * TCB_STEP;
+    s->top = slot0 - (TCB_ROTATIONS - 1) * TCB_STEP;
     /* Randomised mappings have a spare page below the top. */
     if (_st_unlikely(s->randomized) && VP->randomize_stacks)
         _st_stack_randomize(s);

@@ -23,7 +23,7 @@
  * The setjmp method also needs a boot area for each context: whole pages,
  * _st_md_boot_size(pagesize) bytes of them, mapped at a page-aligned
  * address above hi in the same mapping, with nothing but the caller's
- * own memory (the thread block) between hi and the area.  _st_md_init
+ * own memory (thread block, header) between hi and the area.  _st_md_init
  * writes the area and releases it (madvise) before it returns; what lies
  * between hi and the area is left as it is.  The caller gives the area
  * with ST_MD_BOOT_AREA(ctx, area) before each _st_md_init.  The other
