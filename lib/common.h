@@ -82,6 +82,7 @@ typedef struct _st_stack {
     int randomized;                     /* has a spare page for st_randomize_stacks */
     void *tcb;                          /* where the thread block goes */
     unsigned int valgrind_id;           /* VALGRIND_STACK_REGISTER id */
+    unsigned int valgrind_boot_id;      /* that of the boot area (setjmp) */
     void *tsan_fiber;                   /* ThreadSanitizer fiber */
 } _st_stack_t;
 

@@ -100,10 +100,28 @@ static inline void _st_san_begin(_st_thread_t *from, _st_thread_t *to)
 #define ST_SAN_STACK_FREE(s)    __tsan_destroy_fiber((s)->tsan_fiber)
 #elif defined(HAVE_VALGRIND_VALGRIND_H) && !defined(ST_ASAN)
 #include <valgrind/valgrind.h>
+/* Bounds are inclusive.  The setjmp method's boot area (md/setjmp.c) is
+ * a stack of its own: its bootstrap moves the stack pointer from there
+ * to the stack's top in one step, which valgrind must see as a switch,
+ * not as the thread block and header being pushed and popped. */
 #define ST_SAN_STACK_NEW(s) \
     ((s)->valgrind_id = VALGRIND_STACK_REGISTER((s)->vaddr, \
-                                                (s)->vaddr + (s)->vaddr_size))
-#define ST_SAN_STACK_FREE(s)            VALGRIND_STACK_DEREGISTER((s)->valgrind_id)
+                                                _st_stack_end(s) - 1), \
+     ST_SAN_BOOT_NEW(s))
+#define ST_SAN_STACK_FREE(s) \
+    do { \
+        VALGRIND_STACK_DEREGISTER((s)->valgrind_id); \
+        ST_SAN_BOOT_FREE(s); \
+    } while (0)
+#if defined(ST_MD_SETJMP)
+#define ST_SAN_BOOT_NEW(s) \
+    ((s)->valgrind_boot_id = VALGRIND_STACK_REGISTER(_st_stack_end(s), \
+                                   (s)->vaddr + (s)->vaddr_size - 1))
+#define ST_SAN_BOOT_FREE(s)     VALGRIND_STACK_DEREGISTER((s)->valgrind_boot_id)
+#else
+#define ST_SAN_BOOT_NEW(s)      ((void)(s))
+#define ST_SAN_BOOT_FREE(s)     ((void)(s))
+#endif
 #else
 #define ST_SAN_STACK_NEW(s)             ((void)(s))
 #define ST_SAN_STACK_FREE(s)            ((void)(s))

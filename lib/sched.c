@@ -140,7 +140,7 @@ thread_new(size_t stack_size, _st_md_entry_t entry,
                   (const volatile uint64_t *)(void *)s->bottom - 1;
     t->magic = (uintptr_t)t ^ ST_THREAD_MAGIC;
     ST_CLIST_INIT(&t->term.wait_q);
-    _st_md_init(&t->ctx, s->bottom, s->top, entry);
+    _st_stack_init_ctx(&t->ctx, s, entry);
     return t;
 }
 
@@ -304,7 +304,7 @@ int st_thread_join(st_thread_t t, void **retvalp)
         thread_release(vp, t);
         return 0;
     }
-    _st_md_init(&t->ctx, t->stack->bottom, t->stack->top, zombie_main);
+    _st_stack_init_ctx(&t->ctx, t->stack, zombie_main);
 #endif
     _st_add_runq(t);
     return 0;

@@ -3,8 +3,8 @@
 /*
  * Layout of one mapping (addresses grow to the right):
  *
- *   | low zone | usable stack ........| slack | thread block | header |
- *   vaddr      bottom                 top     tcb                   end
+ *   | low zone | usable stack ........| slack | thread block | header | boot |
+ *   vaddr      bottom                 top     tcb                          end
  *
  * The low zone (LOW_ZONE bytes) is a guard, the first kind that works:
  *  - a guard region (Linux 6.13+, madvise MADV_GUARD_INSTALL): page-table
@@ -25,7 +25,9 @@
  * mapping is reused, so a stale handle to an earlier thread on the same
  * stack does not find a valid block; the stack top stays below the lowest
  * position, so every thread's first frame sits at the same offset in its
- * page (unless st_randomize_stacks moves it on purpose).
+ * page (unless st_randomize_stacks moves it on purpose).  The boot area
+ * is whole pages that the setjmp method writes while it makes a context
+ * and releases at once (md/setjmp.c); the other methods have none.
  */
 #include "config.h"
 
@@ -185,7 +187,7 @@ _st_stack_t *_st_stack_new_slow(size_t size)
 {
     _st_vp_t *vp = VP;
     size_t page = vp->pagesize;
-    size_t reserve, total, low;
+    size_t reserve, boot, total, low;
     int guarded;
     _st_clist_t *q;
     _st_stack_t *s, *best = NULL;
@@ -209,7 +211,8 @@ _st_stack_t *_st_stack_new_slow(size_t size)
     reserve = ST_ALIGN_UP(reserve, page);
     if (vp->randomize_stacks)
         reserve += page;
-    if (size > (size_t)-1 / 2 - reserve - page) {
+    boot = _st_md_boot_size(page);
+    if (size > (size_t)-1 / 2 - reserve - boot - page) {
         errno = ENOMEM;
         return NULL;
     }
@@ -218,7 +221,7 @@ _st_stack_t *_st_stack_new_slow(size_t size)
     low = low_zone(page, 1);
     if (low_zone(page, 0) > low)
         low = low_zone(page, 0);
-    total = low + size + reserve;
+    total = low + size + reserve + boot;
     vaddr = mmap(NULL, total, PROT_READ | PROT_WRITE,
                  MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_STACK,
                  -1, 0);
@@ -226,8 +229,7 @@ _st_stack_t *_st_stack_new_slow(size_t size)
         errno = ENOMEM;
         return NULL;
     }
-    s = (_st_stack_t *)(void *)(vaddr + total -
-                                ST_ALIGN_UP(sizeof(_st_stack_t), TCB_STEP));
+    s = (_st_stack_t *)(void *)(vaddr + total - boot - STACK_HDR_SIZE);
     s->guarded = ST_GUARD_NONE;
     if (install_guard_region(vaddr, low, page)) {
         s->guarded = ST_GUARD_REGION;
@@ -246,7 +248,7 @@ _st_stack_t *_st_stack_new_slow(size_t size)
     s->gen = 0;
     s->randomized = vp->randomize_stacks != 0;
     ST_CLIST_INIT(&s->links);
-    _st_stack_place(s, vaddr + total);
+    _st_stack_place(s);
     ST_SAN_STACK_NEW(s);
     return s;
 }

@@ -13,27 +13,35 @@
 /* Enough to absorb a burst of about a thousand short-lived threads
  * without remapping; each cached stack keeps its touched top page(s). */
 #define STACK_CACHE_MAX     1024
-/* The setjmp method bootstraps a context with a signal delivered on the
- * new stack; the kernel's signal frame stays at its top for good, so the
- * stack is made that much larger to keep the requested size usable. */
+/* The setjmp method starts a context from a small frame of its own at
+ * the stack's top (the kernel's signal frame goes to the boot area above
+ * the header, see md/setjmp.c); the stack is made that much larger to
+ * keep the requested size usable. */
 #if defined(ST_MD_SETJMP)
-#define MD_STACK_OVERHEAD   (16 * 1024)
+#define MD_STACK_OVERHEAD   1024
 #else
 #define MD_STACK_OVERHEAD   0
 #endif
+#define STACK_HDR_SIZE      ST_ALIGN_UP(sizeof(_st_stack_t), TCB_STEP)
 
 _st_stack_t *_st_stack_new_slow(size_t size) ST_HIDDEN;
 void _st_stack_randomize(_st_stack_t *s) ST_HIDDEN;
 
-/* Place the header, thread block and stack top for this use.  The block
- * takes one of TCB_ROTATIONS slots in turn (a stale handle then misses);
- * the stack top stays below the lowest slot, at the same offset in its
- * page for every use of every mapping. */
-static inline void _st_stack_place(_st_stack_t *s, char *end)
+/* The end of the header, where the machine layer's boot area (if any)
+ * starts. */
+static inline char *_st_stack_end(_st_stack_t *s)
 {
-    size_t hdr = ST_ALIGN_UP(sizeof(_st_stack_t), TCB_STEP);
+    return (char *)s + STACK_HDR_SIZE;
+}
+
+/* Place the thread block and stack top below the header for this use.
+ * The block takes one of TCB_ROTATIONS slots in turn (a stale handle
+ * then misses); the stack top stays below the lowest slot, at the same
+ * offset in its page for every use of every mapping. */
+static inline void _st_stack_place(_st_stack_t *s)
+{
     size_t tcb = ST_ALIGN_UP(sizeof(_st_thread_t), TCB_STEP);
-    char *slot0 = end - hdr - tcb;
+    char *slot0 = (char *)s - tcb;
 
     s->tcb = slot0 - (s->gen % TCB_ROTATIONS) * TCB_STEP;
     s->top = slot0 - (TCB_ROTATIONS - 1) * TCB_STEP;
@@ -49,7 +57,7 @@ static inline _st_stack_t *_st_stack_take_cached(_st_vp_t *vp,
     _st_clist_unlink(&s->links);        /* relinked when freed */
     ST_VP_FREE_STACKS(vp)--;
     s->gen++;
-    _st_stack_place(s, s->vaddr + s->vaddr_size);
+    _st_stack_place(s);
     ST_SAN_STACK_REUSE(s);
     return s;
 }
@@ -69,6 +77,14 @@ static inline _st_stack_t *_st_stack_new(size_t size)
             return _st_stack_take_cached(vp, s);
     }
     return _st_stack_new_slow(size);
+}
+
+/* Prepare ctx to run entry() on s. */
+static inline void _st_stack_init_ctx(_st_md_context_t *ctx, _st_stack_t *s,
+                                      _st_md_entry_t entry)
+{
+    ST_MD_BOOT_AREA(ctx, _st_stack_end(s));
+    _st_md_init(ctx, s->bottom, s->top, entry);
 }
 
 /* Give s back to the cache (most recent first); the oldest beyond the

@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: MIT
-# serial 2
+# serial 3
 #
 # ST_CONTEXT_PROBES
 # Probe the three context-switch methods.  Sets st_cv_ctx_asm,
@@ -42,6 +42,9 @@ static void f(void) { ran = 1; swapcontext(&b, &a); }
       [st_cv_ctx_ucontext=yes])])])
 
   AC_CHECK_FUNCS([sigaltstack])
+  # The largest signal frame, which sizes the setjmp method's boot area.
+  AC_CHECK_HEADERS([sys/auxv.h])
+  AC_CHECK_FUNCS([getauxval])
   AC_CACHE_CHECK([for _setjmp/_longjmp with sigaltstack], [st_cv_ctx_setjmp], [
     AC_LINK_IFELSE([AC_LANG_PROGRAM([[
 #include <setjmp.h>

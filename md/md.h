@@ -19,6 +19,15 @@
  *
  * Which method implements them is chosen by configure: exactly one of
  * ST_MD_ASM, ST_MD_UCONTEXT or ST_MD_SETJMP is defined in config.h.
+ *
+ * The setjmp method also needs a boot area for each context: whole pages,
+ * _st_md_boot_size(pagesize) bytes of them, mapped at a page-aligned
+ * address above hi in the same mapping, with nothing but the caller's
+ * own memory (thread block, header) between hi and the area.  _st_md_init
+ * writes the area and releases it (madvise) before it returns; what lies
+ * between hi and the area is left as it is.  The caller gives the area
+ * with ST_MD_BOOT_AREA(ctx, area) before each _st_md_init.  The other
+ * methods need none: the size is 0 and the macro does nothing.
  */
 #ifndef ST_MD_H
 #define ST_MD_H
@@ -43,10 +52,18 @@ typedef struct _st_md_context {
 typedef struct _st_md_context {
     jmp_buf jb;                         /* _setjmp/_longjmp state */
     struct _st_md_context *(*entry)(void); /* run on the first switch */
+    char *boot;                         /* the boot area (above) */
 } _st_md_context_t;
 #define ST_MD_METHOD "setjmp"
+size_t _st_md_boot_size(size_t pagesize) ST_HIDDEN;
+#define ST_MD_BOOT_AREA(ctx, area)  ((ctx)->boot = (area))
 #else
 #error "configure did not choose a context-switch method"
+#endif
+
+#if !defined(ST_MD_SETJMP)
+#define _st_md_boot_size(pagesize)  ((void)(pagesize), (size_t)0)
+#define ST_MD_BOOT_AREA(ctx, area)  ((void)(ctx), (void)(area))
 #endif
 
 typedef _st_md_context_t *(*_st_md_entry_t)(void);

@@ -4,6 +4,11 @@
 #include "testutil.h"
 
 #include <stdio.h>
+#if defined(__x86_64__) && defined(__linux__)
+#include <cpuid.h>
+#include <signal.h>
+#include <sys/syscall.h>
+#endif
 
 static int seq[64];
 static int nseq;
@@ -304,34 +309,122 @@ static void *sleep_long(void *arg)
     return NULL;
 }
 
+/* Create n sleeping threads with the default stack; the memory they
+ * cost, in KiB per thread, or -1 if it cannot be measured here. */
+static double kib_per_sleeper(const char *test, int n)
+{
+    long before, after;
+    int i;
+
+#if defined(ST_TEST_ASAN)
+    return -1;                          /* shadow memory skews RSS */
+#endif
+    if (st_test_on_valgrind()) {
+        fprintf(stderr, "%s: not measured under valgrind\n", test);
+        return -1;
+    }
+    ck_assert_int_eq(st_init(), 0);
+    before = rss_kib();
+    if (before < 0)
+        return -1;                      /* no /proc: nothing to measure */
+    for (i = 0; i < n; i++)
+        ck_assert_ptr_nonnull(st_thread_create(sleep_long, NULL, 0, 0));
+    st_usleep(0);                       /* every thread ran and sleeps */
+    after = rss_kib();
+    return (double)(after - before) / n;
+}
+
 /* 100,000 sleeping threads with the default stack cost about one page
  * each: the thread block shares the stack's only touched page. */
 START_TEST(memory_per_sleeping_thread)
 {
     /* 32-bit address spaces cannot hold 100,000 default stacks. */
-    const int N = sizeof(void *) == 4 ? 10000 : 100000;
-    long before, after;
-    double per;
-    int i;
+    double per = kib_per_sleeper("memory_per_sleeping_thread",
+                                 sizeof(void *) == 4 ? 10000 : 100000);
 
-#if defined(ST_TEST_ASAN)
-    return;                             /* shadow memory skews RSS */
+    if (per >= 0)
+        ck_assert_msg(per <= 4.3, "%.2f KiB per sleeping thread", per);
+}
+END_TEST
+
+#if defined(__x86_64__) && defined(__linux__)
+static char *frame_top;
+static long frame_size;
+
+static void frame_probe(int sig)
+{
+    char here[sig > 0 ? 1 : 2];         /* a VLA: at the stack pointer */
+
+    frame_size = (long)(frame_top - here);
+}
+
+/* How far below the top of an alternate stack a signal handler runs:
+ * the size of the kernel's signal frame, give or take a few bytes. */
+static long signal_frame_size(void)
+{
+    static char alt[64 * 1024] __attribute__((aligned(64)));
+    struct sigaction sa, osa;
+    stack_t ss, oss;
+
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = frame_probe;
+    sa.sa_flags = SA_ONSTACK;
+    ss.ss_sp = alt;
+    ss.ss_size = sizeof alt;
+    ss.ss_flags = 0;
+    frame_top = alt + sizeof alt;
+    ck_assert_int_eq(sigaltstack(&ss, &oss), 0);
+    ck_assert_int_eq(sigaction(SIGUSR1, &sa, &osa), 0);
+    raise(SIGUSR1);
+    sigaction(SIGUSR1, &osa, NULL);
+    sigaltstack(&oss, NULL);
+    return frame_size;
+}
+
+/* Put this OS thread's AMX tiles in use, after which the kernel saves
+ * their 8 KiB in every signal frame.  0 if the CPU or kernel has none. */
+static int use_amx(void)
+{
+    static unsigned char cfg[64] __attribute__((aligned(64)));
+    unsigned a, b, c, d;
+
+    if (!__get_cpuid_count(7, 0, &a, &b, &c, &d) || !(d & (1u << 24)))
+        return 0;
+    /* ARCH_REQ_XCOMP_PERM for XFEATURE_XTILEDATA. */
+    if (syscall(SYS_arch_prctl, 0x1023, 18) != 0)
+        return 0;
+    memset(cfg, 0, sizeof cfg);
+    cfg[0] = 1;                         /* palette 1 */
+    cfg[16] = 64;                       /* tile 0: 64 bytes a row, */
+    cfg[48] = 16;                       /* 16 rows */
+    /* ldtilecfg (%rax); tilezero %tmm0 (encoded for old assemblers). */
+    __asm__ volatile(".byte 0xc4, 0xe2, 0x78, 0x49, 0x00\n\t"
+                     ".byte 0xc4, 0xe2, 0x7b, 0x49, 0xc0"
+                     : : "a"(cfg) : "memory");
+    return 1;
+}
 #endif
-    if (st_test_on_valgrind()) {
-        fputs("memory_per_sleeping_thread: not measured under valgrind\n",
-              stderr);
+
+/* Still one page when the signal frame is three pages (AMX in use): the
+ * setjmp method's bootstrap signal must not leave it on the stack. */
+START_TEST(memory_per_sleeper_with_big_signal_frame)
+{
+#if defined(__x86_64__) && defined(__linux__)
+    long frame;
+    double per;
+
+    if (st_test_on_valgrind() || !use_amx()) {
+        fputs("memory_per_sleeper_with_big_signal_frame: no AMX here; "
+              "skipped as passed\n", stderr);
         return;
     }
-    ck_assert_int_eq(st_init(), 0);
-    before = rss_kib();
-    if (before < 0)
-        return;                         /* no /proc: nothing to measure */
-    for (i = 0; i < N; i++)
-        ck_assert_ptr_nonnull(st_thread_create(sleep_long, NULL, 0, 0));
-    st_usleep(0);                       /* every thread ran and sleeps */
-    after = rss_kib();
-    per = (double)(after - before) / N;
-    ck_assert_msg(per <= 4.3, "%.2f KiB per sleeping thread", per);
+    frame = signal_frame_size();
+    ck_assert_msg(frame > 8192, "signal frame of %ld bytes with AMX", frame);
+    per = kib_per_sleeper("memory_per_sleeper_with_big_signal_frame", 20000);
+    if (per >= 0)
+        ck_assert_msg(per <= 4.3, "%.2f KiB per sleeping thread with a "
+                      "%ld-byte signal frame", per, frame);
+#endif
 }
 END_TEST
 
@@ -350,7 +443,13 @@ static Suite *sched_suite(void)
                         st_test_nbackends);
     tcase_add_test(tc, non_switching_calls);
     tcase_add_test(tc, many_threads_and_stack_reuse);
+    suite_add_tcase(s, tc);
+
+    /* Creating 100,000 threads takes seconds with the setjmp method. */
+    tc = tcase_create("memory");
+    tcase_set_timeout(tc, 60);
     tcase_add_test(tc, memory_per_sleeping_thread);
+    tcase_add_test(tc, memory_per_sleeper_with_big_signal_frame);
     suite_add_tcase(s, tc);
     return s;
 }
