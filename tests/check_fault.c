@@ -395,8 +395,33 @@ static void sig_check_time(const char *what, st_utime_t t0, st_utime_t tmo)
 
 static st_netfd_t sg_a, sg_b, sg_c, sg_d, sg_l, sg_full;
 static struct sockaddr_in sg_lsin, sg_fullsin;
-static st_cond_t sg_cv, sg_cv2;
+static st_cond_t sg_cv, sg_cv2, sg_stage;
 static int sg_pipe[2];
+
+/*
+ * A thread that must act after another's timeout (the data, connection,
+ * signal or byte that follows it) waits for that timeout to be over, not
+ * for a longer sleep: a pause of the process over both deadlines would
+ * end them in one pass, the later one first (API.md 1.9).
+ */
+static int sg_read_timedout, sg_accept_timedout, sg_cond_timedout,
+           sg_poll_timedout;
+
+static void sg_done(int *stage)
+{
+    *stage = 1;
+    st_cond_broadcast(sg_stage);
+}
+
+static void sg_after(const char *what, const int *stage)
+{
+    int i;
+
+    for (i = 0; i < 10 && !*stage; i++)
+        st_cond_timedwait(sg_stage, T1S);
+    if (!*stage)
+        sig_failure(what, 0, 0);
+}
 
 static void *sg_reader(void *arg)
 {
@@ -407,6 +432,7 @@ static void *sg_reader(void *arg)
     SIG_EXPECT("st_read timeout", st_read(sg_a, buf, sizeof buf, TMO), -1,
                ETIME);
     sig_check_time("st_read", t0, TMO);
+    sg_done(&sg_read_timedout);
     /* sg_late writes "late" after about 2*TMO. */
     SIG_EXPECT("st_read data", st_read(sg_a, buf, 4, T5S), 4, 0);
     t0 = st_utime();
@@ -420,6 +446,7 @@ static void *sg_late(void *arg)
 {
     (void)arg;
     SIG_EXPECT("st_usleep (late)", st_usleep(2 * TMO), 0, 0);
+    sg_after("sg_late: the read never timed out", &sg_read_timedout);
     SIG_EXPECT("st_write late", st_write(sg_b, "late", 4, T5S), 4, 0);
     return NULL;
 }
@@ -485,6 +512,7 @@ static void *sg_acceptor(void *arg)
     if (c != NULL || errno != ETIME)
         sig_failure("st_accept timeout", c != NULL, errno);
     sig_check_time("st_accept", t0, TMO);
+    sg_done(&sg_accept_timedout);
     /* sg_connector connects after about 2*TMO. */
     c = st_accept(sg_l, NULL, NULL, T5S);
     if (c == NULL)
@@ -502,6 +530,7 @@ static void *sg_connector(void *arg)
 
     (void)arg;
     SIG_EXPECT("st_usleep (connector)", st_usleep(2 * TMO), 0, 0);
+    sg_after("sg_connector: the accept never timed out", &sg_accept_timedout);
     c = st_netfd_open_socket(socket(AF_INET, SOCK_STREAM, 0));
     SIG_EXPECT("st_connect", st_connect(c, (struct sockaddr *)&sg_lsin,
                                         sizeof sg_lsin, T5S), 0, 0);
@@ -532,7 +561,9 @@ static void *sg_sleeper(void *arg)
     st_utime_t t0;
 
     (void)arg;
-    for (i = 0; i < 3; i++) {
+    /* At least three sleeps, and until ten alarms have come (counted,
+     * not timed: a pause of the process delivers only one). */
+    for (i = 0; i < 3 || (alarms < 10 && i < 250); i++) {
         t0 = st_utime();
         SIG_EXPECT("st_usleep", st_usleep(TMO), 0, 0);
         sig_check_time("st_usleep", t0, TMO);
@@ -544,6 +575,7 @@ static void *sg_signaller(void *arg)
 {
     (void)arg;
     st_usleep(2 * TMO);
+    sg_after("sg_signaller: the wait never timed out", &sg_cond_timedout);
     st_cond_signal(sg_cv2);
     return NULL;
 }
@@ -556,6 +588,7 @@ static void *sg_condwaiter(void *arg)
     SIG_EXPECT("st_cond_timedwait timeout", st_cond_timedwait(sg_cv, TMO),
                -1, ETIME);
     sig_check_time("st_cond_timedwait", t0, TMO);
+    sg_done(&sg_cond_timedout);         /* no switch until we wait again */
     SIG_EXPECT("st_cond_timedwait signalled",
                st_cond_timedwait(sg_cv2, T5S), 0, 0);
     return NULL;
@@ -573,6 +606,7 @@ static void *sg_poller(void *arg)
     t0 = st_utime();
     SIG_EXPECT("st_poll timeout", st_poll(&pd, 1, TMO), 0, 0);
     sig_check_time("st_poll", t0, TMO);
+    sg_done(&sg_poll_timedout);
     t0 = st_utime();
     SIG_EXPECT("st_poll (no descriptors)", st_poll(NULL, 0, TMO), 0, 0);
     sig_check_time("st_poll(npds 0)", t0, TMO);
@@ -585,6 +619,7 @@ static void *sg_pipe_writer(void *arg)
 {
     (void)arg;
     st_usleep(3 * TMO);
+    sg_after("sg_pipe_writer: the poll never timed out", &sg_poll_timedout);
     (void)!write(sg_pipe[1], "p", 1);
     return NULL;
 }
@@ -612,6 +647,7 @@ START_TEST(signals_during_waits)
     sg_full = st_test_listener(&sg_fullsin, 0);
     sg_cv = st_cond_new();
     sg_cv2 = st_cond_new();
+    sg_stage = st_cond_new();
     ck_assert_int_eq(pipe(sg_pipe), 0);
 
     memset(&it, 0, sizeof it);

@@ -77,6 +77,13 @@ START_TEST(create_does_not_switch)
 }
 END_TEST
 
+static st_utime_t fake;
+
+static st_utime_t fake_clock(void)
+{
+    return fake;
+}
+
 static void *sleep_then_mark(void *arg)
 {
     st_usleep((st_utime_t)(long)arg * 1000);
@@ -84,28 +91,32 @@ static void *sleep_then_mark(void *arg)
     return NULL;
 }
 
+/* On the real clock a pause of the process between two sleepers' calls
+ * shifts one deadline past the next, and a pause over two deadlines
+ * wakes both in one pass, latest first: so the clock moves only when
+ * the test moves it, by 1 ms per idle pass.  Every deadline then has
+ * a pass of its own, on any machine. */
 START_TEST(sleepers_wake_in_deadline_order)
 {
     static const long ms[] = { 30, 70, 10, 50, 20, 60, 40 };
     st_thread_t t[7];
-    int i;
+    int i, pass;
 
+    fake = 1000;
+    ck_assert_int_eq(st_set_utime_function(fake_clock), 0);
     ck_assert_int_eq(st_init(), 0);
     for (i = 0; i < 7; i++)
         t[i] = st_thread_create(sleep_then_mark, (void *)ms[i], 1, 0);
+    for (pass = 0; pass < 100 && nseq < 7; pass++) {
+        st_usleep(0);                   /* one idle pass */
+        fake += 1000;
+    }
     for (i = 0; i < 7; i++)
         ck_assert_int_eq(st_thread_join(t[i], NULL), 0);
     for (i = 0; i < 7; i++)
         ck_assert_int_eq(seq[i], (i + 1) * 10);
 }
 END_TEST
-
-static st_utime_t fake;
-
-static st_utime_t fake_clock(void)
-{
-    return fake;
-}
 
 static void *fake_sleeper(void *arg)
 {

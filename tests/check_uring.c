@@ -720,12 +720,13 @@ START_TEST(uring_fork_child_works)
     st_netfd_t b, c, d;
     st_thread_t t;
     pid_t pid;
-    int status;
+    int status, go[2];
 
     if (!uring_init())
         return;
     st_test_tcp_pair(&fk_a, &b);
     st_test_tcp_pair(&c, &d);
+    ck_assert_int_eq(pipe(go), 0);
     /* A thread blocked in a read operation across the fork. */
     t = st_thread_create(fk_reader, NULL, 1, 0);
     ck_assert_int_eq(st_usleep(2000), 0);
@@ -739,7 +740,12 @@ START_TEST(uring_fork_child_works)
         void *rv = (void *)1;
         char x = 'k', buf[100];
         int i, ok = 1;
-        st_usleep(50000);               /* parent has cancelled its read */
+        /* The parent has cancelled its read when it says so (by time,
+         * a pause of the parent would let its read take our byte). */
+        close(go[1]);
+        if (read(go[0], &x, 1) != 1)
+            _exit(7);
+        x = 'k';
         if (st_write(b, &x, 1, 1000000) != 1)
             _exit(2);
         if (st_thread_join(t, NULL) != 0 || fk_res != 1 || fk_byte != 'k')
@@ -763,9 +769,12 @@ START_TEST(uring_fork_child_works)
         _exit(0);
     }
     /* Parent: withdraw its own copy of the pending read at once. */
+    close(go[0]);
     st_thread_interrupt(t);
     ck_assert_int_eq(st_thread_join(t, NULL), 0);
     ck_assert_int_eq(fk_res, -1);
+    ck_assert_int_eq((int)write(go[1], "g", 1), 1);
+    close(go[1]);
     ck_assert_int_eq(waitpid(pid, &status, 0), pid);
     ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0,
                   "child status %#x", status);
