@@ -143,13 +143,14 @@ static int kq_grow_tab(int fd)
 
     if ((size_t)fd < old)
         return 0;
-    while (n <= (size_t)fd) {
-        if (n > SIZE_MAX / 2 / sizeof *t) {
-            errno = ENOMEM;
-            return -1;
-        }
-        n *= 2;
+    if (fd > ST_MAX_FD_INDEX) {
+        /* No real descriptor is this large: do not try to allocate a
+         * table for it (INT_MAX would take gigabytes). */
+        errno = fcntl(fd, F_GETFD) < 0 ? EBADF : ENOMEM;
+        return -1;
     }
+    while (n <= (size_t)fd)
+        n *= 2;
     t = realloc(K->tab, n * sizeof *t);
     if (t == NULL) {
         errno = ENOMEM;
