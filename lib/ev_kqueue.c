@@ -38,8 +38,13 @@
 #define KQ_MAX_EVENTS   65536
 #define KQ_MAX_SEC      31536000        /* cap waits at about a year */
 
+/* Regular files are always ready (as with select and poll), also at
+ * the end of the file, where a vnode read filter does not fire unless
+ * asked to: NOTE_EOF (OpenBSD, NetBSD), NOTE_FILE_POLL (FreeBSD). */
 #if defined(NOTE_EOF)
 #define KQ_READ_FFLAGS  NOTE_EOF
+#elif defined(NOTE_FILE_POLL)
+#define KQ_READ_FFLAGS  NOTE_FILE_POLL
 #else
 #define KQ_READ_FFLAGS  0
 #endif
