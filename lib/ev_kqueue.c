@@ -220,10 +220,17 @@ static void kq_pend(int fd)
 
 /* Submit the queued deletes; errors (a filter that is already gone) are
  * ignored.  With EV_RECEIPT every change reports into the event buffer,
- * which is exactly as long as the batch, so no pending event is taken. */
+ * which is exactly as long as the batch, so no pending event is taken.
+ * In a child that has not rebuilt yet they are dropped: the filters were
+ * in the parent's kqueue, and the number may be another kqueue now. */
 static void kq_flush(void)
 {
     int off = 0;
+
+    if (K->fork_gen != _st_fork_generation()) {
+        K->nchg = 0;
+        return;
+    }
 
 #if defined(EV_RECEIPT)
     static const struct timespec zero = { 0, 0 };

@@ -320,6 +320,22 @@ static void *reader(void *arg)
     return (void *)(long)c;
 }
 
+/* Initialise, and start a thread reading a new pipe p (netfd *r); the
+ * read filter is in the kernel when this returns. */
+static st_thread_t start_reader(int p[2], st_netfd_t *r)
+{
+    st_thread_t t;
+
+    st_test_init(0);
+    pipe_pair(p);
+    *r = st_netfd_open(p[0]);
+    ck_assert_ptr_nonnull(*r);
+    t = st_thread_create(reader, *r, 1, 0);
+    ck_assert_ptr_nonnull(t);
+    st_usleep(0);
+    return t;
+}
+
 /* A child made without the fork hooks (a raw system call): libst does
  * not know it is a new process, kevent fails with EBADF, and the backend
  * must notice the lost kqueue, close the inherited descriptor, make a
@@ -332,13 +348,7 @@ START_TEST(backend_kqueue_lost_without_atfork)
     int p[2], status;
     pid_t pid;
 
-    st_test_init(0);
-    pipe_pair(p);
-    r = st_netfd_open(p[0]);
-    ck_assert_ptr_nonnull(r);
-    t = st_thread_create(reader, r, 1, 0);
-    ck_assert_ptr_nonnull(t);
-    st_usleep(0);                       /* the read filter is in the kernel */
+    t = start_reader(p, &r);
     pid = (pid_t)syscall(SYS_fork);
     ck_assert_int_ge(pid, 0);
     if (pid == 0) {
@@ -363,6 +373,45 @@ START_TEST(backend_kqueue_lost_without_atfork)
 }
 END_TEST
 
+/* In a child, a wait that ends before the backend has run there (an
+ * interrupt) must not send its deletes to the parent's kqueue number:
+ * the child may have a kqueue of its own there by then. */
+START_TEST(backend_child_deletes_not_sent)
+{
+    st_netfd_t r;
+    st_thread_t t;
+    int p[2], status, probe;
+    pid_t pid;
+
+    probe = dup(0);                     /* the number st_init will use */
+    ck_assert_int_ge(probe, 0);
+    close(probe);
+    t = start_reader(p, &r);
+    pid = fork();
+    ck_assert_int_ge(pid, 0);
+    if (pid == 0) {
+        struct kevent ch, ev[2];
+        int kq = kqueue();
+        if (kq != probe)
+            _exit(3);                   /* the test's premise failed */
+        EV_SET(&ch, (uintptr_t)p[0], EVFILT_READ, EV_ADD, 0, 0, NULL);
+        if (kevent(kq, &ch, 1, NULL, 0, NULL) != 0)
+            _exit(4);
+        st_thread_interrupt(t);
+        if (st_thread_join(t, NULL) != 0 || write(p[1], "c", 1) != 1)
+            _exit(5);
+        _exit(due(kq, ev) == 1 ? 0 : 1);
+    }
+    ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+    ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+                  "child status %#x", status);
+    st_thread_interrupt(t);
+    ck_assert_int_eq(st_thread_join(t, NULL), 0);
+    ck_assert_int_eq(st_netfd_close(r), 0);
+    close(p[1]);
+}
+END_TEST
+
 static Suite *kqueue_suite(void)
 {
     Suite *s = suite_create("kqueue");
@@ -381,6 +430,7 @@ static Suite *kqueue_suite(void)
     tcase_add_test(be, backend_closed_descriptor_nval);
     tcase_add_test(be, backend_failed_add_pollerr);
     tcase_add_test(be, backend_kqueue_lost_without_atfork);
+    tcase_add_test(be, backend_child_deletes_not_sent);
     suite_add_tcase(s, be);
     return s;
 }
