@@ -412,6 +412,53 @@ START_TEST(backend_child_deletes_not_sent)
 }
 END_TEST
 
+/* More waiters than the test build's event buffer (128) across a fork:
+ * the child registers them all again over several calls. */
+#define MANY 300
+
+START_TEST(backend_fork_many_waiters)
+{
+    static st_netfd_t r[MANY];
+    static st_thread_t t[MANY];
+    static int w[MANY];
+    int i, status, ok = 1;
+    pid_t pid;
+
+    st_test_init(0);
+    for (i = 0; i < MANY; i++) {
+        int p[2];
+        pipe_pair(p);
+        r[i] = st_netfd_open(p[0]);
+        w[i] = p[1];
+        t[i] = st_thread_create(reader, r[i], 1, 0);
+        ck_assert_ptr_nonnull(t[i]);
+    }
+    st_usleep(0);
+    pid = fork();
+    ck_assert_int_ge(pid, 0);
+    if (pid != 0) {
+        /* The pipes are shared: the child reads first, alone. */
+        ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+        ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+                      "child status %#x", status);
+    }
+    for (i = 0; i < MANY; i++) {
+        void *res = NULL;
+        char c = pid == 0 ? 'c' : 'p';
+        if (write(w[i], &c, 1) != 1 || st_thread_join(t[i], &res) != 0 ||
+            res != (void *)(long)c)
+            ok = 0;
+        if (pid == 0)
+            continue;
+        ck_assert_int_eq(st_netfd_close(r[i]), 0);
+        close(w[i]);
+    }
+    if (pid == 0)
+        _exit(ok ? 0 : 1);
+    ck_assert(ok);
+}
+END_TEST
+
 static Suite *kqueue_suite(void)
 {
     Suite *s = suite_create("kqueue");
@@ -431,6 +478,7 @@ static Suite *kqueue_suite(void)
     tcase_add_test(be, backend_failed_add_pollerr);
     tcase_add_test(be, backend_kqueue_lost_without_atfork);
     tcase_add_test(be, backend_child_deletes_not_sent);
+    tcase_add_test(be, backend_fork_many_waiters);
     suite_add_tcase(s, be);
     return s;
 }
