@@ -35,11 +35,18 @@
 #define KQ_RD           0x1             /* read direction (EVFILT_READ) */
 #define KQ_WR           0x2             /* write direction (EVFILT_WRITE) */
 #define KQ_MIN_EVENTS   64
+#if !defined(KQ_MAX_EVENTS)             /* the tests make it small */
 #define KQ_MAX_EVENTS   65536
+#endif
 #define KQ_MAX_SEC      31536000        /* cap waits at about a year */
 
+/* Regular files are always ready (as with select and poll), also at
+ * the end of the file, where a vnode read filter does not fire unless
+ * asked to: NOTE_EOF (OpenBSD, NetBSD), NOTE_FILE_POLL (FreeBSD). */
 #if defined(NOTE_EOF)
 #define KQ_READ_FFLAGS  NOTE_EOF
+#elif defined(NOTE_FILE_POLL)
+#define KQ_READ_FFLAGS  NOTE_FILE_POLL
 #else
 #define KQ_READ_FFLAGS  0
 #endif
@@ -145,13 +152,12 @@ static int kq_grow_tab(int fd)
         return 0;
     if (_st_fd_may_grow(fd, old) < 0)
         return -1;                      /* never grow for a bogus number */
-    while (n <= (size_t)fd) {
-        if (n > SIZE_MAX / 2 / sizeof *t) {
-            errno = ENOMEM;
-            return -1;
-        }
-        n *= 2;
+    if (fd > ST_MAX_FD_INDEX) {
+        errno = ENOMEM;                 /* doubling past this overflows */
+        return -1;
     }
+    while (n <= (size_t)fd)
+        n *= 2;
     t = realloc(K->tab, n * sizeof *t);
     if (t == NULL) {
         errno = ENOMEM;
@@ -216,10 +222,17 @@ static void kq_pend(int fd)
 
 /* Submit the queued deletes; errors (a filter that is already gone) are
  * ignored.  With EV_RECEIPT every change reports into the event buffer,
- * which is exactly as long as the batch, so no pending event is taken. */
+ * which is exactly as long as the batch, so no pending event is taken.
+ * In a child that has not rebuilt yet they are dropped: the filters were
+ * in the parent's kqueue, and the number may be another kqueue now. */
 static void kq_flush(void)
 {
     int off = 0;
+
+    if (K->fork_gen != _st_fork_generation()) {
+        K->nchg = 0;
+        return;
+    }
 
 #if defined(EV_RECEIPT)
     static const struct timespec zero = { 0, 0 };

@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: MIT
-# serial 3
+# serial 4
 #
 # ST_EVENTSYS_PROBES
 # Decide which event systems to compile: select always; poll, epoll and
@@ -49,4 +49,21 @@ AC_DEFUN([ST_EVENTSYS_PROBES], [
 
   # One alternative system per build: kqueue where the host has it.
   AS_IF([test "x$st_ev_kqueue" = xyes], [st_ev_epoll=no])
+
+  # Without a kernel kqueue, make check also runs the kqueue backend over
+  # the emulation in tests/kqueue (it needs ppoll and Linux's POLLRDHUP).
+  st_kq_emu=no
+  AS_IF([test "x$st_ev_kqueue$ac_cv_func_ppoll" = xnoyes],
+    [AC_CHECK_DECL([POLLRDHUP], [st_kq_emu=yes], [],
+      [[#define _GNU_SOURCE 1
+#include <poll.h>]])])
+  AM_CONDITIONAL([KQUEUE_EMU], [test "x$st_kq_emu" = xyes])
+  AH_BOTTOM([
+/* The kqueue test build (tests/local.am) compiles the library and the
+   suites again with this macro: kqueue, over the emulation in
+   tests/kqueue, is then compiled, and so is ST_EVENTSYS_ALT (kqueue
+   before epoll). */
+#if defined(ST_TEST_KQUEUE_EMU)
+# define ST_HAVE_KQUEUE_BACKEND 1
+#endif])
 ])

@@ -27,15 +27,16 @@ END_TEST
 
 START_TEST(eventsys_alt_is_epoll)
 {
-#if defined(ST_HAVE_EPOLL_BACKEND)
+#if defined(ST_HAVE_KQUEUE_BACKEND)
+    ck_assert_int_eq(st_set_eventsys(ST_EVENTSYS_ALT), 0);
+    ck_assert_int_eq(st_init(), 0);
+    ck_assert_int_eq(st_get_eventsys(), ST_EVENTSYS_ALT);
+    ck_assert_str_eq(st_get_eventsys_name(), "kqueue");
+#elif defined(ST_HAVE_EPOLL_BACKEND)
     ck_assert_int_eq(st_set_eventsys(ST_EVENTSYS_ALT), 0);
     ck_assert_int_eq(st_init(), 0);
     ck_assert_int_eq(st_get_eventsys(), ST_EVENTSYS_ALT);
     ck_assert_str_eq(st_get_eventsys_name(), "epoll");
-#elif defined(ST_HAVE_KQUEUE_BACKEND)
-    ck_assert_int_eq(st_set_eventsys(ST_EVENTSYS_ALT), 0);
-    ck_assert_int_eq(st_init(), 0);
-    ck_assert_str_eq(st_get_eventsys_name(), "kqueue");
 #else
     ck_assert_int_eq(st_set_eventsys(ST_EVENTSYS_ALT), -1);
     ck_assert_int_eq(errno, EINVAL);

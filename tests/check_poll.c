@@ -135,8 +135,8 @@ START_TEST(poll_regular_file_epoll_eperm)
     st_netfd_t a, b;
     int f;
 
-#if !defined(ST_HAVE_EPOLL_BACKEND)
-    return;
+#if !defined(ST_HAVE_EPOLL_BACKEND) || defined(ST_HAVE_KQUEUE_BACKEND)
+    return;                             /* ST_EVENTSYS_ALT is not epoll */
 #endif
     ck_assert_int_eq(st_set_eventsys(ST_EVENTSYS_ALT), 0);
     ck_assert_int_eq(st_init(), 0);
@@ -153,6 +153,34 @@ START_TEST(poll_regular_file_epoll_eperm)
     ck_assert_int_eq(errno, EPERM);
     /* The earlier entry was unregistered. */
     ck_assert_int_eq(st_netfd_close(a), 0);
+    close(f);
+}
+END_TEST
+
+/* Regular files are always ready (API.md 3.9 st_open, 5.1 #27), also at
+ * the end of the file; only epoll refuses them (the test above). */
+START_TEST(poll_regular_file_ready)
+{
+    char path[] = "/tmp/st-poll-XXXXXX";
+    struct pollfd pd;
+    int f;
+
+    st_test_init(_i);
+#if defined(ST_HAVE_EPOLL_BACKEND) && !defined(ST_HAVE_KQUEUE_BACKEND)
+    if (st_test_backends[_i] == ST_EVENTSYS_ALT)
+        return;
+#endif
+    f = mkstemp(path);
+    ck_assert_int_ge(f, 0);
+    unlink(path);
+    pd.fd = f;
+    pd.events = POLLIN | POLLOUT;
+    ck_assert_int_eq(st_poll(&pd, 1, st_test_usec(5000000)), 1);
+    ck_assert_int_eq(pd.revents & (POLLIN | POLLOUT), POLLIN | POLLOUT);
+    ck_assert_int_eq((int)write(f, "x", 1), 1);
+    pd.events = POLLIN;                 /* at the end of a non-empty file */
+    ck_assert_int_eq(st_poll(&pd, 1, st_test_usec(5000000)), 1);
+    ck_assert_int_eq(pd.revents & POLLIN, POLLIN);
     close(f);
 }
 END_TEST
@@ -544,6 +572,7 @@ static Suite *poll_suite(void)
     tcase_add_loop_test(tc, poll_invalid_sets, 0, n);
     tcase_add_loop_test(tc, poll_empty_set_sleeps, 0, n);
     tcase_add_test(tc, poll_regular_file_epoll_eperm);
+    tcase_add_loop_test(tc, poll_regular_file_ready, 0, n);
     tcase_add_loop_test(tc, poll_pri_urgent_data, 0, n);
     tcase_add_loop_test(tc, poll_high_descriptors, 0, n);
     tcase_add_loop_test(tc, netfd_poll_results, 0, n);

@@ -35,8 +35,13 @@
 #endif
 
 /* The event systems compiled into this build; I/O tests loop over them
- * with tcase_add_loop_test(tc, fn, 0, st_test_nbackends). */
+ * with tcase_add_loop_test(tc, fn, 0, st_test_nbackends).  The kqueue
+ * test build (tests/kqueue) loops over kqueue alone: the ordinary build
+ * runs the others. */
 static const int st_test_backends[] = {
+#if defined(ST_TEST_KQUEUE_EMU)
+    ST_EVENTSYS_ALT,
+#else
     ST_EVENTSYS_SELECT,
 #if defined(ST_HAVE_POLL_BACKEND)
     ST_EVENTSYS_POLL,
@@ -46,6 +51,7 @@ static const int st_test_backends[] = {
 #endif
 #if defined(ST_HAVE_IO_URING_BACKEND)
     ST_EVENTSYS_IO_URING,
+#endif
 #endif
 };
 #define st_test_nbackends \
