@@ -14,7 +14,7 @@
  * (a poll that was removed, or its removal's echo) is ignored.
  *
  * Operations.  When a read, recvmsg, accept or write of a netfd would
- * block, io.c calls _st_uring_io: the call itself is queued as an SQE
+ * block, io.c calls its sock_io (ur_sock_io): the call itself is queued as an SQE
  * (user_data points at a record on the caller's stack) and the thread
  * sleeps until its CQE, which carries the result, so no retry system
  * call is needed.  On timeout or interrupt the operation is cancelled
@@ -33,7 +33,7 @@
  * anything is left, or later at the next arrival.  While the latest such
  * poll of a descriptor has completed its operation successfully and not
  * fired, the queue is known empty and io.c skips the doomed call and
- * queues the operation at once (_st_uring_skip).  Only the latest poll
+ * queues the operation at once (sock_doomed).  Only the latest poll
  * counts: an older one fires with the arrival that completes the next
  * operation, which says nothing about the time after it.  The ring runs
  * task work promptly (no DEFER_TASKRUN), so a poll firing because this
@@ -594,7 +594,7 @@ static void scan_cq(unsigned int tail)
 /* io.c: would a read of osfd certainly block now?  Then it skips the
  * system call.  Never with an interrupt pending: a read that finds data
  * must succeed then, so the kernel has the last word. */
-int _st_uring_skip(int osfd)
+static int ur_sock_doomed(int osfd)
 {
     ur_fd_t *e;
     unsigned int tail;
@@ -797,7 +797,7 @@ static void mark_defined(const _st_io_req_t *req, int res)
     }
 }
 
-long _st_uring_io(const _st_io_req_t *req, st_utime_t timeout)
+static long ur_sock_io(const _st_io_req_t *req, st_utime_t timeout)
 {
     _st_vp_t *vp = VP;
     _st_thread_t *me = vp->current;
@@ -959,7 +959,12 @@ static int ur_fd_getlimit(void)
 }
 
 const _st_eventsys_ops_t _st_eventsys_io_uring = {
-    "io_uring", ST_EVENTSYS_IO_URING, ur_probe, ur_init, ur_destroy,
-    ur_pollset_add, ur_pollset_del, ur_dispatch, ur_fd_new,
-    ur_fd_close, ur_fd_free, ur_fd_getlimit
+    .name = "io_uring", .val = ST_EVENTSYS_IO_URING, .probe = ur_probe,
+    .init = ur_init, .destroy = ur_destroy,
+    .pollset_add = ur_pollset_add, .pollset_del = ur_pollset_del,
+    .dispatch = ur_dispatch, .fd_new = ur_fd_new,
+    .fd_close = ur_fd_close, .fd_free = ur_fd_free,
+    .fd_getlimit = ur_fd_getlimit,
+    .sock_io = ur_sock_io, .sock_doomed = ur_sock_doomed,
+    .file_io = _st_pool_file_io
 };
