@@ -3,20 +3,29 @@
 /*
  * Layout of one mapping (addresses grow to the right):
  *
- *   | low page | usable stack ...........| thread block | stack header |
- *   vaddr      bottom                    top/tcb                       end
+ *   | low zone | usable stack ........| slack | thread block | header |
+ *   vaddr      bottom                 top     tcb                   end
  *
- * The low page is PROT_NONE (a guard) while the process-wide guard budget
- * lasts; each guard splits the mapping in two, and vm.max_map_count caps
- * the mappings of a process.  Beyond the budget the low zone (a few
- * pages) stays readable and is never written: it reads as zeroes (the
- * shared zero page, costing no memory), so a non-zero word at its top, or
- * a stack pointer below bottom at a switch, means the thread overflowed.
+ * The low zone (LOW_ZONE bytes) is a guard, the first kind that works:
+ *  - a guard region (Linux 6.13+, madvise MADV_GUARD_INSTALL): page-table
+ *    markers that fault on any access, cost no memory and do not split
+ *    the mapping, so every stack has one at any thread count;
+ *  - else PROT_NONE pages while the process-wide guard budget lasts (each
+ *    splits the mapping in two, and vm.max_map_count caps the mappings of
+ *    a process);
+ *  - else nothing: the zone stays readable and is never written, so it
+ *    reads as zeroes (the shared zero page, costing no memory), and a
+ *    non-zero word at its top, or a stack pointer below bottom at a
+ *    switch, means the thread overflowed.
+ * A cached stack keeps its guard, so a guard costs one system call per
+ * mapping, not per thread.
  *
  * The thread block sits at the top of the stack so that a sleeping thread
  * touches a single page.  Its position moves by 64 bytes each time the
  * mapping is reused, so a stale handle to an earlier thread on the same
- * stack does not find a valid block.
+ * stack does not find a valid block; the stack top stays below the lowest
+ * position, so every thread's first frame sits at the same offset in its
+ * page (unless st_randomize_stacks moves it on purpose).
  */
 #include "config.h"
 
@@ -40,11 +49,24 @@
 #ifndef MAP_STACK
 #define MAP_STACK 0
 #endif
+#if defined(__linux__) && !defined(MADV_GUARD_INSTALL)
+#define MADV_GUARD_INSTALL  102         /* Linux 6.13 */
+#endif
 
-/* Unguarded stacks get a never-written zone below them this many pages
- * deep: an overflow lands there (costing no memory until it happens) and
- * is caught at the next switch before it reaches a neighbour. */
-#define RED_ZONE_PAGES      4
+/* The zone below each stack.  64-bit address space is plentiful, so the
+ * zone is deep enough that a frame with a large local array (up to about
+ * 64 KiB) that jumps over its top still lands inside it.  32-bit hosts
+ * cannot spare that for 100,000 stacks: one page when guarded, four
+ * never-written pages when not. */
+#define LOW_ZONE_64         (64 * 1024)
+#define RED_ZONE_PAGES_32   4
+
+static size_t low_zone(size_t page, int guarded)
+{
+    if (sizeof(void *) >= 8)
+        return LOW_ZONE_64 > page ? LOW_ZONE_64 : page;
+    return guarded ? page : RED_ZONE_PAGES_32 * page;
+}
 
 /* Guard pages in use by all schedulers of the process. */
 static long guards_used;
@@ -78,6 +100,57 @@ static int take_guard(void)
     return 0;
 }
 
+/* Guard regions: -1 not yet probed, 0 unavailable, 1 available.
+ * LIBST_NO_GUARD_REGIONS=1 in the environment forces the fallback (for
+ * tests and for comparing the two). */
+static int regions_state = -1;
+
+#if defined(MADV_GUARD_INSTALL)
+/* Does MADV_GUARD_INSTALL work here, really?  An emulator (qemu-user)
+ * may accept the advice and do nothing, so the probe also checks that
+ * the kernel now refuses to read the page (write(2) from it fails). */
+static int probe_guard_regions(size_t page)
+{
+    const char *off = getenv("LIBST_NO_GUARD_REGIONS");
+    int p[2], ok = 0;
+    char *m;
+
+    if (off != NULL && *off != '\0' && strcmp(off, "0") != 0)
+        return 0;
+    m = mmap(NULL, page, PROT_READ | PROT_WRITE,
+             MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (m == MAP_FAILED)
+        return 0;
+    if (madvise(m, page, MADV_GUARD_INSTALL) == 0 && pipe(p) == 0) {
+        ok = write(p[1], m, 1) < 0 && errno == EFAULT;
+        close(p[0]);
+        close(p[1]);
+    }
+    munmap(m, page);
+    return ok;
+}
+#endif
+
+/* Put a guard region on [addr, addr + len): 1 if done. */
+static int install_guard_region(char *addr, size_t len, size_t page)
+{
+#if defined(MADV_GUARD_INSTALL)
+    int st = __atomic_load_n(&regions_state, __ATOMIC_RELAXED);
+
+    if (st < 0) {
+        st = probe_guard_regions(page);
+        __atomic_store_n(&regions_state, st, __ATOMIC_RELAXED);
+    }
+    /* May still fail for one mapping (say, locked by mlockall). */
+    return st == 1 && madvise(addr, len, MADV_GUARD_INSTALL) == 0;
+#else
+    (void)addr;
+    (void)len;
+    (void)page;
+    return 0;
+#endif
+}
+
 static uint64_t next_random(void)
 {
     /* xorshift64*: private, so the program's random() is left alone. */
@@ -101,7 +174,7 @@ void _st_stack_randomize(_st_stack_t *s)
 static void stack_unmap(_st_stack_t *s)
 {
     ST_SAN_STACK_FREE(s);
-    if (s->guarded)
+    if (s->guarded == ST_GUARD_PAGES)
         __atomic_sub_fetch(&guards_used, 1, __ATOMIC_RELAXED);
     munmap(s->vaddr, s->vaddr_size);
 }
@@ -140,34 +213,39 @@ _st_stack_t *_st_stack_new_slow(size_t size)
         errno = ENOMEM;
         return NULL;
     }
-    guarded = take_guard();
-    low = guarded ? page : RED_ZONE_PAGES * page;
+    /* Map for the deeper zone first: whether it gets a guard region is
+     * known only once it exists, and a guard page needs the budget. */
+    low = low_zone(page, 1);
+    if (low_zone(page, 0) > low)
+        low = low_zone(page, 0);
     total = low + size + reserve;
     vaddr = mmap(NULL, total, PROT_READ | PROT_WRITE,
                  MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_STACK,
                  -1, 0);
     if (vaddr == MAP_FAILED) {
-        if (guarded)
-            __atomic_sub_fetch(&guards_used, 1, __ATOMIC_RELAXED);
         errno = ENOMEM;
         return NULL;
     }
     s = (_st_stack_t *)(void *)(vaddr + total -
                                 ST_ALIGN_UP(sizeof(_st_stack_t), TCB_STEP));
+    s->guarded = ST_GUARD_NONE;
+    if (install_guard_region(vaddr, low, page)) {
+        s->guarded = ST_GUARD_REGION;
+    } else {
+        guarded = take_guard();
+        if (guarded && mprotect(vaddr + low - low_zone(page, 1),
+                                low_zone(page, 1), PROT_NONE) == 0)
+            s->guarded = ST_GUARD_PAGES;
+        else if (guarded)
+            __atomic_sub_fetch(&guards_used, 1, __ATOMIC_RELAXED);
+    }
     s->vaddr = vaddr;
     s->vaddr_size = total;
     s->bottom = vaddr + low;
     s->size = size;
     s->gen = 0;
-    s->guarded = 0;
     s->randomized = vp->randomize_stacks != 0;
     ST_CLIST_INIT(&s->links);
-    if (guarded) {
-        if (mprotect(vaddr, page, PROT_NONE) == 0)
-            s->guarded = 1;
-        else
-            __atomic_sub_fetch(&guards_used, 1, __ATOMIC_RELAXED);
-    }
     _st_stack_place(s, vaddr + total);
     ST_SAN_STACK_NEW(s);
     return s;
@@ -211,8 +289,9 @@ static size_t put_num(char *buf, size_t at, size_t cap, uintptr_t v,
     return at;
 }
 
-/* Report a stack overflow of t on stderr; safe in a signal handler. */
-void _st_stack_overflow_report(_st_thread_t *t)
+/* Report a stack overflow of t on stderr, ending with how it was found;
+ * safe in a signal handler. */
+void _st_stack_overflow_report(_st_thread_t *t, const char *how)
 {
     char msg[200];
     size_t n = 0;
@@ -226,25 +305,34 @@ void _st_stack_overflow_report(_st_thread_t *t)
     }
     n = put_str(msg, n, sizeof msg, ", stack size ");
     n = put_num(msg, n, sizeof msg, t->stack ? t->stack->size : 0, 10);
-    n = put_str(msg, n, sizeof msg, " bytes; aborting\n");
+    n = put_str(msg, n, sizeof msg, " bytes; ");
+    n = put_str(msg, n, sizeof msg, how);
+    n = put_str(msg, n, sizeof msg, "\n");
     (void)!write(2, msg, n);
 }
 
 void _st_stack_overflow(_st_thread_t *t)
 {
-    _st_stack_overflow_report(t);
+    _st_stack_overflow_report(t, "found at a switch, aborting");
     abort();
 }
 
-/* Is addr inside the guard page of t's stack? */
+/* Is a fault at addr an overflow of t's stack?  Anywhere in its low zone
+ * (guarded), or as far below an unguarded zone as the zone is deep: a
+ * sequential overflow of an unguarded stack writes through its zone and
+ * faults just below it if nothing is mapped there. */
 int _st_stack_in_guard(const _st_thread_t *t, const void *addr)
 {
     const _st_stack_t *s = t->stack;
+    const char *a = addr;
+    size_t zone;
 
-    return s != NULL && s->guarded && (const char *)addr >= s->vaddr &&
-           (const char *)addr < s->bottom;
+    if (s == NULL)
+        return 0;
+    zone = (size_t)(s->bottom - s->vaddr);
+    return a < s->bottom &&
+           (a >= s->vaddr || (size_t)(s->vaddr - a) <= zone);
 }
-
 
 int st_randomize_stacks(int on)
 {

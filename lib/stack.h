@@ -25,15 +25,18 @@
 _st_stack_t *_st_stack_new_slow(size_t size) ST_HIDDEN;
 void _st_stack_randomize(_st_stack_t *s) ST_HIDDEN;
 
-/* Place the header, thread block and stack top for this use. */
+/* Place the header, thread block and stack top for this use.  The block
+ * takes one of TCB_ROTATIONS slots in turn (a stale handle then misses);
+ * the stack top stays below the lowest slot, at the same offset in its
+ * page for every use of every mapping. */
 static inline void _st_stack_place(_st_stack_t *s, char *end)
 {
     size_t hdr = ST_ALIGN_UP(sizeof(_st_stack_t), TCB_STEP);
     size_t tcb = ST_ALIGN_UP(sizeof(_st_thread_t), TCB_STEP);
-    char *t = end - hdr - tcb - (s->gen % TCB_ROTATIONS) * TCB_STEP;
+    char *slot0 = end - hdr - tcb;
 
-    s->tcb = t;
-    s->top = t;
+    s->tcb = slot0 - (s->gen % TCB_ROTATIONS) * TCB_STEP;
+    s->top = slot0 - (TCB_ROTATIONS - 1) * TCB_STEP;
     /* Randomised mappings have a spare page below the top. */
     if (_st_unlikely(s->randomized) && VP->randomize_stacks)
         _st_stack_randomize(s);
