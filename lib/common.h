@@ -345,6 +345,11 @@ void _st_netfd_destroy_all(void) ST_HIDDEN;
 /* eventsys.c */
 int _st_eventsys_resolve(void) ST_HIDDEN;
 unsigned long _st_fork_generation(void) ST_HIDDEN;
+/* May a table of size entries indexed by descriptor hold fd, growing
+ * if needed?  0 if fd is below size or open, else -1 with EBADF: a bogus
+ * number must not cost memory in proportion to its value before
+ * anything refuses it. */
+int _st_fd_may_grow(int fd, size_t size) ST_HIDDEN;
 
 
 /* ---- poll-set validation (every backend's pollset_add) --------------- */

@@ -18,7 +18,6 @@
 #include "config.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
@@ -98,9 +97,8 @@ static int ep_grow(int fd)
     if (fd < old)
         return 0;
     if (fd > ST_MAX_FD_INDEX) {
-        /* Doubling past this would overflow; no real descriptor is
-         * this large. */
-        errno = fcntl(fd, F_GETFD) < 0 ? EBADF : ENOMEM;
+        /* Doubling past this would overflow. */
+        errno = ENOMEM;
         return -1;
     }
     while (n <= fd)
@@ -114,6 +112,12 @@ static int ep_grow(int fd)
     E->tab = t;
     E->tabsize = n;
     return 0;
+}
+
+/* Room for descriptor fd, which must be open if the table has to grow. */
+static int ep_reserve(int fd)
+{
+    return _st_fd_may_grow(fd, (size_t)E->tabsize) < 0 ? -1 : ep_grow(fd);
 }
 
 static int ep_init(void)
@@ -254,7 +258,7 @@ static int ep_pollset_add(_st_pollq_t *pq)
         return -1;
     for (i = 0; i < pq->npds; i++) {
         struct pollfd *p = &pq->pds[i];
-        if (ep_grow(p->fd) < 0)
+        if (ep_reserve(p->fd) < 0)
             goto undo;
         count(&E->tab[p->fd], p->events, 1);
         pq->nodes[i].pq = pq;
@@ -465,7 +469,7 @@ static void ep_dispatch(void)
 
 static int ep_fd_new(int osfd)
 {
-    if (ep_grow(osfd) < 0)
+    if (ep_reserve(osfd) < 0)
         return -1;
     E->tab[osfd].refs++;
     return 0;

@@ -9,7 +9,11 @@
  * count and mark the descriptor dirty; the next dispatch brings the
  * kernel in line (POLL_REMOVE the old poll if it no longer fits, POLL_ADD
  * a new one), so the SQEs of every thread are submitted together with
- * the wait in one io_uring_enter.  Each armed poll carries a generation
+ * the wait in one io_uring_enter.  One exception: when the last waiter
+ * of a descriptor without a netfd leaves, its poll is removed at once,
+ * since the program may close() the descriptor and reuse the number
+ * before the next dispatch (a netfd's poll is kept until the netfd is
+ * closed or freed, which drops it first).  Each armed poll carries a generation
  * number in its user_data; a CQE whose generation is not the armed one
  * (a poll that was removed, or its removal's echo) is ignored.
  *
@@ -50,7 +54,6 @@
 #include "config.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -210,9 +213,8 @@ static int ur_grow(int fd)
     if (fd < old)
         return 0;
     if (fd > ST_MAX_FD_INDEX) {
-        /* Doubling past this would overflow; no real descriptor is
-         * this large. */
-        errno = fcntl(fd, F_GETFD) < 0 ? EBADF : ENOMEM;
+        /* Doubling past this would overflow. */
+        errno = ENOMEM;
         return -1;
     }
     while (n <= fd)
@@ -235,6 +237,14 @@ static int ur_grow(int fd)
 nomem:
     errno = ENOMEM;
     return -1;
+}
+
+/* Room for descriptor fd, which must be open if the table has to grow:
+ * then the call fails with EBADF, as with epoll, rather than waiting on
+ * a poll that reports POLLNVAL. */
+static int ur_reserve(int fd)
+{
+    return _st_fd_may_grow(fd, (size_t)E->tabsize) < 0 ? -1 : ur_grow(fd);
 }
 
 static int ur_init(void)
@@ -514,17 +524,28 @@ static void unlink_node(ur_fd_t *e, _st_pollnode_t *n)
     _st_fdwait_unlink(&e->waiters, n);
 }
 
-static void ur_unregister(_st_pollq_t *pq, int upto)
+/* Undo entries [0, upto) of pq.  The poll of a descriptor without a
+ * netfd whose last waiter leaves is removed now, not at the next
+ * dispatch: the caller may close() the descriptor and reuse its number
+ * before then, and the poll would both hold the old file open and pass
+ * for a poll of the new one.  Returns 1 if removals were queued; the
+ * caller submits them before any thread can run. */
+static int ur_unregister(_st_pollq_t *pq, int upto)
 {
-    int i;
+    int i, queued = 0;
 
     for (i = 0; i < upto; i++) {
         int fd = pq->pds[i].fd;
         ur_fd_t *e = &E->tab[fd];
         count(e, pq->pds[i].events, -1);
         unlink_node(e, &pq->nodes[i]);
+        if (e->armed && e->refs == 0 && !needed(e)) {
+            queue_poll_remove(fd);
+            queued = 1;
+        }
         mark_dirty(fd);
     }
+    return queued;
 }
 
 static int ur_pollset_add(_st_pollq_t *pq)
@@ -535,7 +556,7 @@ static int ur_pollset_add(_st_pollq_t *pq)
         return -1;
     for (i = 0; i < pq->npds; i++) {
         struct pollfd *p = &pq->pds[i];
-        if (ur_grow(p->fd) < 0)
+        if (ur_reserve(p->fd) < 0)
             goto undo;
         count(&E->tab[p->fd], p->events, 1);
         pq->nodes[i].pq = pq;
@@ -545,14 +566,17 @@ static int ur_pollset_add(_st_pollq_t *pq)
     return 0;
 undo:
     err = errno;
-    ur_unregister(pq, i);
+    if (ur_unregister(pq, i))
+        io_uring_submit(&E->ring);
     errno = err;
     return -1;
 }
 
 static void ur_pollset_del(_st_pollq_t *pq)
 {
-    ur_unregister(pq, pq->npds);
+    check_fork();                       /* the ring must be ours to submit */
+    if (ur_unregister(pq, pq->npds))
+        io_uring_submit(&E->ring);
 }
 
 /* ---- known-empty receive queues ---------------------------------------- */
@@ -673,7 +697,7 @@ static void ur_dispatch(void)
 {
     struct io_uring_cqe *cqe;
     unsigned head, seen = 0;
-    int i, nready = 0, nfired = 0;
+    int i, nready = 0, nfired = 0, removed = 0;
     st_utime_t timeout;
 
     check_fork();
@@ -766,11 +790,13 @@ static void ur_dispatch(void)
         pq->ready = 0;
         if (!_st_fdwait_deliver(pq, fired_bits))
             continue;                   /* fired in a direction it ignores */
-        ur_pollset_del(pq);
+        removed |= ur_unregister(pq, pq->npds);
         _st_pollq_wake(pq);
     }
     for (i = 0; i < nfired; i++)
         E->tab[E->fired[i]].revents = 0;
+    if (removed)
+        io_uring_submit(&E->ring);      /* before the woken threads run */
 }
 
 /* ---- operations (called from io.c) ------------------------------------- */
@@ -797,6 +823,28 @@ static void mark_defined(const _st_io_req_t *req, int res)
     }
 }
 
+/* A transfer of no bytes is never queued: the kernel treats a
+ * zero-length receive as one that waits for data, while read(2) returns
+ * 0 at once. */
+static int zero_length(const _st_io_req_t *req)
+{
+    size_t i;
+
+    switch (req->kind) {
+    case ST_IO_RECV:
+    case ST_IO_SEND:
+        return req->len == 0;
+    case ST_IO_RECVMSG:
+    case ST_IO_SENDMSG:
+        for (i = 0; i < req->msg->msg_iovlen; i++)
+            if (req->msg->msg_iov[i].iov_len > 0)
+                return 0;
+        return 1;
+    default:
+        return 0;
+    }
+}
+
 static long ur_sock_io(const _st_io_req_t *req, st_utime_t timeout)
 {
     _st_vp_t *vp = VP;
@@ -804,8 +852,8 @@ static long ur_sock_io(const _st_io_req_t *req, st_utime_t timeout)
     ur_op_t op;
     int res;
 
-    if (E == NULL || req->osfd < 0 || ur_grow(req->osfd) < 0 ||
-        E->tab[req->osfd].nosock)
+    if (E == NULL || req->osfd < 0 || zero_length(req) ||
+        ur_reserve(req->osfd) < 0 || E->tab[req->osfd].nosock)
         return -2;
     if (me->flags & ST_FL_INTERRUPT) {
         me->flags &= ~ST_FL_INTERRUPT;
@@ -894,7 +942,7 @@ static int ur_fd_new(int osfd)
 {
     ur_fd_t *e;
 
-    if (ur_grow(osfd) < 0)
+    if (ur_reserve(osfd) < 0)
         return -1;
     e = &E->tab[osfd];
     if (e->refs == 0) {

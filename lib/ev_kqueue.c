@@ -143,6 +143,8 @@ static int kq_grow_tab(int fd)
 
     if ((size_t)fd < old)
         return 0;
+    if (_st_fd_may_grow(fd, old) < 0)
+        return -1;                      /* never grow for a bogus number */
     while (n <= (size_t)fd) {
         if (n > SIZE_MAX / 2 / sizeof *t) {
             errno = ENOMEM;

@@ -3,6 +3,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 
 #include "common.h"
@@ -90,5 +91,16 @@ int _st_eventsys_resolve(void)
     if (VP->ev == NULL)
         VP->ev = find(ST_EVENTSYS_DEFAULT);
     pthread_once(&atfork_once, register_atfork);
+    return 0;
+}
+
+int _st_fd_may_grow(int fd, size_t size)
+{
+    if (fd >= 0 && (size_t)fd < size)
+        return 0;
+    if (fd < 0 || fcntl(fd, F_GETFD) < 0) {
+        errno = EBADF;
+        return -1;
+    }
     return 0;
 }

@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -180,9 +181,13 @@ static inline int sock_doomed(st_netfd_t fd)
     }
 #define IO_LOOP(res, fd, dir, timeout, CALL)                              \
     IO_LOOP_REQ(res, fd, dir, timeout, CALL, (const void *)NULL, 0)
-/* A read that the event system can do itself or know to be doomed. */
-#define IO_LOOP_READ(res, fd, timeout, CALL, REQ)                         \
-    IO_LOOP_REQ(res, fd, POLLIN, timeout, CALL, REQ, sock_doomed(fd))
+/* A read that the event system can do itself or know to be doomed.
+ * A zero-length read is never skipped: it returns 0 at once (API.md
+ * 3.9), which only the system call says; the kernel would block a
+ * zero-length receive operation. */
+#define IO_LOOP_READ(res, fd, timeout, CALL, REQ, NONEMPTY)               \
+    IO_LOOP_REQ(res, fd, POLLIN, timeout, CALL, REQ,                      \
+                (NONEMPTY) && sock_doomed(fd))
 
 #define CHECK_FD(fd, ret)                                                 \
     do {                                                                  \
@@ -357,9 +362,21 @@ ssize_t st_read(st_netfd_t fd, void *buf, size_t nbyte, st_utime_t timeout)
     {
         SOCK_REQ(req, .kind = ST_IO_RECV, .osfd = fd->osfd, .buf = buf,
                   .len = nbyte);
-        IO_LOOP_READ(n, fd, timeout, read(fd->osfd, buf, nbyte), &req);
+        IO_LOOP_READ(n, fd, timeout, read(fd->osfd, buf, nbyte), &req,
+                     nbyte > 0);
     }
     return n;
+}
+
+/* Does the vector array hold at least one byte of room? */
+static int iov_nonempty(const struct iovec *iov, int iov_size)
+{
+    int i;
+
+    for (i = 0; iov != NULL && i < iov_size; i++)
+        if (iov[i].iov_len > 0)
+            return 1;
+    return 0;
 }
 
 ssize_t st_readv(st_netfd_t fd, const struct iovec *iov, int iov_size,
@@ -384,7 +401,8 @@ ssize_t st_readv(st_netfd_t fd, const struct iovec *iov, int iov_size,
         memset(&msg, 0, sizeof msg);
         msg.msg_iov = (struct iovec *)(uintptr_t)iov;
         msg.msg_iovlen = iov_size > 0 ? (size_t)iov_size : 0;
-        IO_LOOP_READ(n, fd, timeout, readv(fd->osfd, iov, iov_size), &req);
+        IO_LOOP_READ(n, fd, timeout, readv(fd->osfd, iov, iov_size), &req,
+                     iov_nonempty(iov, iov_size));
     }
     return n;
 }
@@ -706,18 +724,34 @@ int st_sendmsg(st_netfd_t fd, const struct msghdr *msg, int flags,
     return (int)n;
 }
 
+/* Sends all vlen messages (API.md 3.9): after a partial batch it goes
+ * on with the rest, waiting for POLLOUT with a fresh timeout whenever
+ * the socket is full.  The count sent so far is returned when a wait
+ * fails or an error follows some sent messages; -1 only if none went. */
 int st_sendmmsg(st_netfd_t fd, struct mmsghdr *msgvec, unsigned int vlen,
                 int flags, st_utime_t timeout)
 {
 #if defined(HAVE_SENDMMSG)
+    unsigned int sent = 0;
     int n;
 
     CHECK_FD(fd, -1);
-    if (vlen == 0)
-        return 0;
-    IO_LOOP(n, fd, POLLOUT, timeout,
-            sendmmsg(fd->osfd, msgvec, vlen, flags));
-    return n;
+    if (vlen > INT_MAX)
+        vlen = INT_MAX;                 /* the count must fit the result */
+    while (sent < vlen) {
+        n = sendmmsg(fd->osfd, msgvec + sent, vlen - sent, flags);
+        if (n > 0) {
+            sent += (unsigned int)n;
+            continue;
+        }
+        if (n == 0)
+            break;                      /* took nothing, no error */
+        if (errno == EINTR)
+            continue;
+        if (!WOULDBLOCK(errno) || st_netfd_poll(fd, POLLOUT, timeout) < 0)
+            return sent > 0 ? (int)sent : -1;
+    }
+    return (int)sent;
 #else
     (void)fd; (void)msgvec; (void)vlen; (void)flags; (void)timeout;
     errno = ENOSYS;

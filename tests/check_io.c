@@ -638,6 +638,162 @@ START_TEST(mmsg_batches)
 }
 END_TEST
 
+/* Issue 18: a zero-length read returns 0 at once (API.md 3.9), also
+ * after a read had to wait (io_uring then knew the queue empty, skipped
+ * the call and queued a zero-length receive, which the kernel blocks). */
+static void *write_x(void *arg)
+{
+    ck_assert_int_eq((int)write(st_netfd_fileno(arg), "x", 1), 1);
+    return NULL;
+}
+
+START_TEST(zero_length_read_after_wait)
+{
+    st_netfd_t a, b;
+    struct iovec iov;
+    char c[4];
+    int k;
+
+    st_test_init(_i);
+    st_test_tcp_pair(&a, &b);
+    for (k = 0; k < 2; k++) {
+        ck_assert_ptr_nonnull(st_thread_create(write_x, b, 0, 0));
+        ck_assert_int_eq((int)st_read(a, c, 1, T1S), 1);
+        if (k == 0) {
+            ck_assert_int_eq((int)st_read(a, c, 0, 200000), 0);
+        } else {
+            iov.iov_base = c;
+            iov.iov_len = 0;
+            ck_assert_int_eq((int)st_readv(a, &iov, 1, 200000), 0);
+        }
+    }
+    ck_assert_int_eq(st_netfd_close(a), 0);
+    ck_assert_int_eq(st_netfd_close(b), 0);
+}
+END_TEST
+
+/* st_sendmmsg sends every message (API.md 3.9), waiting for POLLOUT
+ * whenever the socket buffer is full, and returns a short count only
+ * after a failed wait or an error.  A unix datagram pair with a small
+ * send buffer and a reader that only starts once the sender waits forces
+ * EAGAIN in the middle of the batch. */
+#if defined(HAVE_SENDMMSG)
+#define MM_N    64
+#define MM_LEN  512
+static char mm_bufs[MM_N][MM_LEN];
+static struct mmsghdr mm_out[MM_N];
+static struct iovec mm_iov[MM_N];
+static int mm_blocked;
+
+static void mm_pair(int sv[2], st_netfd_t *r, st_netfd_t *w)
+{
+    int i, sz = 1;
+
+    ck_assert_int_eq(socketpair(AF_UNIX, SOCK_DGRAM, 0, sv), 0);
+    ck_assert_int_eq(setsockopt(sv[1], SOL_SOCKET, SO_SNDBUF, &sz,
+                                sizeof sz), 0);
+    *r = st_netfd_open_socket(sv[0]);
+    *w = st_netfd_open_socket(sv[1]);
+    ck_assert_ptr_nonnull(*r);
+    ck_assert_ptr_nonnull(*w);
+    memset(mm_out, 0, sizeof mm_out);
+    for (i = 0; i < MM_N; i++) {
+        memset(mm_bufs[i], i, MM_LEN);
+        mm_iov[i].iov_base = mm_bufs[i];
+        mm_iov[i].iov_len = MM_LEN;
+        mm_out[i].msg_hdr.msg_iov = &mm_iov[i];
+        mm_out[i].msg_hdr.msg_iovlen = 1;
+    }
+}
+
+static void *mm_reader(void *arg)
+{
+    st_netfd_t r = arg;
+    struct pollfd p;
+    char buf[MM_LEN + 1];
+    int i;
+
+    /* First run: the sender is waiting, its socket not writable. */
+    p.fd = *(int *)st_netfd_getspecific(r);
+    p.events = POLLOUT;
+    mm_blocked = poll(&p, 1, 0) == 0;
+    for (i = 0; i < MM_N; i++) {
+        if (st_read(r, buf, sizeof buf, st_test_usec(5000000)) != MM_LEN ||
+            buf[0] != (char)i || buf[MM_LEN - 1] != (char)i)
+            break;
+    }
+    return (void *)(long)i;
+}
+
+static void *mm_sender(void *arg)
+{
+    return (void *)(long)st_sendmmsg(arg, mm_out, MM_N, 0,
+                                     ST_UTIME_NO_TIMEOUT);
+}
+
+/* k of the batch were sent, not all; the rest cannot be: -1 with err.
+ * Closes the pair. */
+static void mm_rest_fails(st_netfd_t r, st_netfd_t w, int k, int err)
+{
+    ck_assert_int_gt(k, 0);
+    ck_assert_int_lt(k, MM_N);
+    errno = 0;
+    ck_assert_int_eq(st_sendmmsg(w, mm_out + k, MM_N - k, 0, 2000), -1);
+    ck_assert_int_eq(errno, err);
+    ck_assert_int_eq(st_netfd_close(r), 0);
+    ck_assert_int_eq(st_netfd_close(w), 0);
+}
+#endif
+
+START_TEST(sendmmsg_sends_all_or_says_how_many)
+{
+#if defined(HAVE_SENDMMSG)
+    st_netfd_t r, w;
+    st_thread_t t;
+    int sv[2];
+    void *got;
+
+    st_test_init(_i);
+    mm_pair(sv, &r, &w);
+    st_netfd_setspecific(r, &sv[1], NULL);
+    mm_blocked = 0;
+    t = st_thread_create(mm_reader, r, 1, 0);
+    ck_assert_ptr_nonnull(t);
+    ck_assert_int_eq(st_sendmmsg(w, mm_out, MM_N, 0, st_test_usec(5000000)),
+                     MM_N);
+    ck_assert_int_eq(st_thread_join(t, &got), 0);
+    ck_assert_int_eq(mm_blocked, 1);
+    ck_assert_ptr_eq(got, (void *)(long)MM_N);
+    ck_assert_int_eq(st_netfd_close(r), 0);
+    ck_assert_int_eq(st_netfd_close(w), 0);
+
+    /* A timeout or an interrupt after some were sent: their count; when
+     * none could be sent: -1 with ETIME or EINTR. */
+    mm_pair(sv, &r, &w);
+    mm_rest_fails(r, w, st_sendmmsg(w, mm_out, MM_N, 0, 2000), ETIME);
+
+    mm_pair(sv, &r, &w);
+    t = st_thread_create(mm_sender, w, 1, 0);
+    ck_assert_ptr_nonnull(t);
+    st_thread_yield();                  /* it sends some, then waits */
+    st_thread_interrupt(t);
+    ck_assert_int_eq(st_thread_join(t, &got), 0);
+    st_thread_interrupt(st_thread_self());
+    mm_rest_fails(r, w, (int)(long)got, EINTR);
+
+    /* An error after some were sent: their count; at the first: -1. */
+    mm_pair(sv, &r, &w);
+    mm_out[2].msg_hdr.msg_iov = NULL;
+    ck_assert_int_eq(st_sendmmsg(w, mm_out, 4, 0, 2000), 2);
+    errno = 0;
+    ck_assert_int_eq(st_sendmmsg(w, mm_out + 2, 2, 0, 2000), -1);
+    ck_assert_int_eq(errno, EFAULT);
+    ck_assert_int_eq(st_netfd_close(r), 0);
+    ck_assert_int_eq(st_netfd_close(w), 0);
+#endif
+}
+END_TEST
+
 START_TEST(open_fifo_and_files)
 {
     char dir[] = "/tmp/st-io-XXXXXX", path[64], file[64];
@@ -797,6 +953,8 @@ static Suite *io_suite(void)
     tcase_add_loop_test(tc, close_while_waiting_busy, 0, n);
     tcase_add_loop_test(tc, udp_datagrams, 0, n);
     tcase_add_loop_test(tc, mmsg_batches, 0, n);
+    tcase_add_loop_test(tc, zero_length_read_after_wait, 0, n);
+    tcase_add_loop_test(tc, sendmmsg_sends_all_or_says_how_many, 0, n);
     tcase_add_loop_test(tc, open_fifo_and_files, 0, n);
     tcase_add_loop_test(tc, signal_pipe_pattern, 0, n);
     tcase_add_loop_test(tc, bad_netfd_args, 0, n);

@@ -335,6 +335,184 @@ START_TEST(io_wake_order_is_registration_order)
 }
 END_TEST
 
+/* A new connected pair whose first end has descriptor number fd (just
+ * closed), as the next socket() usually gets. */
+static void reuse_number(int nv[2], int fd)
+{
+    ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM, 0, nv), 0);
+    if (nv[0] != fd) {
+        ck_assert_int_eq(dup2(nv[0], fd), fd);
+        close(nv[0]);
+        nv[0] = fd;
+    }
+}
+
+/* Issue 18: a descriptor waited on with st_poll (no netfd) until the
+ * timeout, then closed, its number reused by a new socket with data
+ * ready: the next st_poll sees the new file at once.  (io_uring kept the
+ * old file's poll armed and took it as covering the new request.) */
+START_TEST(poll_reuse_after_timeout_raw)
+{
+    int sv[2], nv[2], fd;
+    struct pollfd pd;
+
+    st_test_init(_i);
+    ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+    fd = sv[0];
+    pd.fd = fd;
+    pd.events = POLLIN;
+    ck_assert_int_eq(st_poll(&pd, 1, 2000), 0);
+    ck_assert_int_eq(close(fd), 0);
+    reuse_number(nv, fd);
+    ck_assert_int_eq((int)write(nv[1], "n", 1), 1);
+    pd.fd = fd;
+    pd.events = POLLIN;
+    pd.revents = 0;
+    ck_assert_int_eq(st_poll(&pd, 1, st_test_usec(2000000)), 1);
+    ck_assert(pd.revents & POLLIN);
+    close(nv[0]);
+    close(nv[1]);
+    close(sv[1]);
+}
+END_TEST
+
+/* The same with netfds, freed and closed in either way. */
+START_TEST(poll_reuse_after_timeout_netfd)
+{
+    int way;
+
+    st_test_init(_i);
+    for (way = 0; way < 2; way++) {
+        int sv[2], nv[2], fd;
+        st_netfd_t a, n;
+
+        ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+        fd = sv[0];
+        a = st_netfd_open_socket(fd);
+        ck_assert_ptr_nonnull(a);
+        ck_assert_int_eq(st_netfd_poll(a, POLLIN, 2000), -1);
+        ck_assert_int_eq(errno, ETIME);
+        if (way == 0) {
+            ck_assert_int_eq(st_netfd_close(a), 0);
+        } else {
+            st_netfd_free(a);
+            ck_assert_int_eq(close(fd), 0);
+        }
+        reuse_number(nv, fd);
+        n = st_netfd_open_socket(fd);
+        ck_assert_ptr_nonnull(n);
+        ck_assert_int_eq((int)write(nv[1], "n", 1), 1);
+        ck_assert_int_eq(st_netfd_poll(n, POLLIN, st_test_usec(2000000)), 0);
+        ck_assert_int_eq(st_netfd_close(n), 0);
+        close(nv[1]);
+        close(sv[1]);
+    }
+}
+END_TEST
+
+/* Right after close() of a descriptor whose wait timed out, with no
+ * dispatch in between, nothing of ST still holds the file: the peer
+ * reads EOF at once. */
+static void check_peer_eof(int sv[2])
+{
+    char c;
+
+    ck_assert_int_eq(fcntl(sv[1], F_SETFL, O_NONBLOCK), 0);
+    errno = 0;
+    ck_assert_int_eq((int)read(sv[1], &c, 1), 0);
+    close(sv[1]);
+}
+
+START_TEST(poll_close_peer_sees_eof)
+{
+    int way;
+
+    st_test_init(_i);
+    for (way = 0; way < 3; way++) {
+        int sv[2];
+        struct pollfd pd;
+        st_netfd_t a;
+
+        ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+        if (way == 0) {
+            pd.fd = sv[0];
+            pd.events = POLLIN;
+            ck_assert_int_eq(st_poll(&pd, 1, 2000), 0);
+            ck_assert_int_eq(close(sv[0]), 0);
+        } else {
+            a = st_netfd_open_socket(sv[0]);
+            ck_assert_ptr_nonnull(a);
+            ck_assert_int_eq(st_netfd_poll(a, POLLIN, 2000), -1);
+            if (way == 1) {
+                ck_assert_int_eq(st_netfd_close(a), 0);
+            } else {
+                st_netfd_free(a);
+                ck_assert_int_eq(close(sv[0]), 0);
+            }
+        }
+        check_peer_eof(sv);
+    }
+}
+END_TEST
+
+/* Resident pages of the process (/proc/self/statm, second field). */
+static long resident_pages(void)
+{
+    FILE *f = fopen("/proc/self/statm", "r");
+    long res = -1;
+
+    if (f != NULL) {
+        if (fscanf(f, "%*ld %ld", &res) != 1)
+            res = -1;
+        fclose(f);
+    }
+    return res;
+}
+
+/* Issue 18: a huge descriptor number that was never opened is refused
+ * (or reported) without any table growing to its size first. */
+#define BOGUS_FD 4000000
+START_TEST(poll_bogus_descriptor_no_growth)
+{
+    struct pollfd pd;
+    long before, after;
+    int v = st_test_backends[_i], r, err, sv[2];
+
+    ck_assert_int_lt(fcntl(BOGUS_FD, F_GETFD), 0);
+    st_test_init(_i);
+    /* Warm up: the idle thread's first run, the timerfd, the buffers. */
+    ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+    pd.fd = sv[0];
+    pd.events = POLLIN;
+    ck_assert_int_eq(st_poll(&pd, 1, 1000), 0);
+    close(sv[0]);
+    close(sv[1]);
+    before = resident_pages();
+    pd.fd = BOGUS_FD;
+    pd.events = POLLIN;
+    pd.revents = 0;
+    errno = 0;
+    r = st_poll(&pd, 1, st_test_usec(1000000));
+    err = errno;
+    ck_assert_ptr_null(st_netfd_open_socket(BOGUS_FD));
+    ck_assert_int_eq(errno, v == ST_EVENTSYS_SELECT ? EMFILE : EBADF);
+    ck_assert_ptr_null(st_netfd_open(BOGUS_FD));
+    after = resident_pages();
+    if (before > 0 && after > 0)
+        ck_assert_int_le(after - before, 8);
+    if (v == ST_EVENTSYS_SELECT) {
+        ck_assert_int_eq(r, -1);
+        ck_assert_int_eq(err, EINVAL);
+    } else if (v == ST_EVENTSYS_POLL) {
+        ck_assert_int_eq(r, 1);         /* the kernel's answer, verbatim */
+        ck_assert_int_eq(pd.revents, POLLNVAL);
+    } else {
+        ck_assert_int_eq(r, -1);
+        ck_assert_int_eq(err, EBADF);
+    }
+}
+END_TEST
+
 static Suite *poll_suite(void)
 {
     Suite *s = suite_create("poll");
@@ -352,6 +530,10 @@ static Suite *poll_suite(void)
     tcase_add_loop_test(tc, netfd_poll_results, 0, n);
     tcase_add_loop_test(tc, many_waiters_same_fd, 0, n);
     tcase_add_loop_test(tc, io_wake_order_is_registration_order, 0, n);
+    tcase_add_loop_test(tc, poll_reuse_after_timeout_raw, 0, n);
+    tcase_add_loop_test(tc, poll_reuse_after_timeout_netfd, 0, n);
+    tcase_add_loop_test(tc, poll_close_peer_sees_eof, 0, n);
+    tcase_add_loop_test(tc, poll_bogus_descriptor_no_growth, 0, n);
     suite_add_tcase(s, tc);
     return s;
 }
