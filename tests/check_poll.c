@@ -498,8 +498,11 @@ START_TEST(poll_bogus_descriptor_no_growth)
     ck_assert_int_eq(errno, v == ST_EVENTSYS_SELECT ? EMFILE : EBADF);
     ck_assert_ptr_null(st_netfd_open(BOGUS_FD));
     after = resident_pages();
+    /* A table for 4,000,000 descriptors would be thousands of pages; a
+     * first run of the error paths may fault in a few blocks of code
+     * (fault-around maps up to 16 pages at a time). */
     if (before > 0 && after > 0)
-        ck_assert_int_le(after - before, 8);
+        ck_assert_int_le(after - before, 64);
     if (v == ST_EVENTSYS_SELECT) {
         ck_assert_int_eq(r, -1);
         ck_assert_int_eq(err, EINVAL);
