@@ -249,7 +249,7 @@ long _st_pool_file_io(const _st_io_req_t *req, st_utime_t timeout) ST_HIDDEN;
 long _st_file_call(const _st_io_req_t *req) ST_HIDDEN;
 void _st_pool_destroy(void) ST_HIDDEN;
 void _st_pool_rearm(void) ST_HIDDEN;
-const char *_st_fileio_gate(void) ST_HIDDEN;
+int _st_fileio_gate(int *note) ST_HIDDEN;
 
 /* ---- netfds ----------------------------------------------------------- */
 struct _st_netfd {

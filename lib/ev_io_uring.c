@@ -194,6 +194,11 @@ static int ur_init(void)
     }
     E->fork_gen = _st_fork_generation();
     ST_CLIST_INIT(&E->ops);
+    {
+        int note;
+        E->gate = _st_fileio_gate(&note);
+        E->iowq = -1;
+    }
     if (hint <= 0 || hint > 4096)
         hint = 4096;
     if (ur_grow(hint - 1) < 0) {
@@ -213,6 +218,7 @@ static void ur_destroy(void)
 {
     if (E == NULL)
         return;
+    _st_ur_cancel_all();
     io_uring_queue_exit(&E->ring);
     free(E->tab);
     free(E->dirty);
@@ -685,5 +691,5 @@ const _st_eventsys_ops_t _st_eventsys_io_uring = {
     .fd_close = ur_fd_close, .fd_free = ur_fd_free,
     .fd_getlimit = ur_fd_getlimit,
     .sock_io = _st_ur_sock_io, .sock_doomed = _st_ur_sock_doomed,
-    .file_io = _st_pool_file_io
+    .file_io = _st_ur_file_io
 };

@@ -142,13 +142,8 @@ int st_set_fileio_threads(int n)
  * ST_TEST_FILEIO_GATE=R[:W] names the read end R of a pipe; every file
  * call then waits for one byte from R before it starts (a pool helper
  * reads it after taking the request, and first writes one byte to the
- * pipe W if given, saying "started"; the ring links a poll on R before
- * the operation).  NULL if unset. */
-const char *_st_fileio_gate(void)
-{
-    return getenv("ST_TEST_FILEIO_GATE");
-}
-
+ * pipe W if given, saying "started"; the ring reads it in an operation
+ * linked before the file operation). */
 static int fifo_fd(const char *s, char **end)
 {
     struct stat sb;
@@ -160,17 +155,20 @@ static int fifo_fd(const char *s, char **end)
     return (int)v;
 }
 
-static void gate_fds(struct _st_pool *p)
+/* Returns R (and W in *note, or -1), or -1 when unset. */
+int _st_fileio_gate(int *note)
 {
-    const char *s = _st_fileio_gate();
+    const char *s = getenv("ST_TEST_FILEIO_GATE");
     char *end;
+    int gate;
 
-    p->gate = p->gate_note = -1;
+    *note = -1;
     if (s == NULL || *s == '\0')
-        return;
-    p->gate = fifo_fd(s, &end);
-    if (p->gate >= 0 && *end == ':')
-        p->gate_note = fifo_fd(end + 1, &end);
+        return -1;
+    gate = fifo_fd(s, &end);
+    if (gate >= 0 && *end == ':')
+        *note = fifo_fd(end + 1, &end);
+    return gate;
 }
 
 /* ---- helpers (POSIX threads) --------------------------------------------- */
@@ -412,7 +410,7 @@ static struct _st_pool *pool_get(void)
     ST_CLIST_INIT(&p->todo);
     ST_CLIST_INIT(&p->done);
     p->target = _st_fileio_threads();
-    gate_fds(p);
+    p->gate = _st_fileio_gate(&p->gate_note);
     p->fork_gen = _st_fork_generation();
     if (arm(p) < 0)
         goto fail_cond;

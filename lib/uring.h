@@ -52,6 +52,9 @@ typedef struct ur_op {
     int cancelling;                     /* cancel queued */
     int linked;                         /* a readiness poll follows it */
     unsigned int pgen;                  /* that poll's generation */
+    int gated;                          /* test hook: a gate read precedes */
+    uint64_t gatebuf;                   /* its byte (8-aligned: its address
+                                           is the read's TAG_NONE user_data) */
 } ur_op_t;
 
 typedef struct ur_ready {
@@ -72,6 +75,8 @@ struct ur_state {
     int readycap;                       /* its entries */
     _st_clist_t ops;                    /* pending operations */
     unsigned int scan;                  /* CQ index scanned for news up to */
+    int gate;                           /* test hook: ST_TEST_FILEIO_GATE */
+    int iowq;                           /* bounded io-wq workers set, or -1 */
 };
 
 /* The scheduler's ring state (NULL before init). */

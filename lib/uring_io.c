@@ -43,8 +43,15 @@ void _st_ur_queue_op(ur_op_t *op)
     size_t len = r->len > 0x7ffff000 ? 0x7ffff000 : r->len;   /* read(2)'s cap */
 
     /* A link must go in one submission: room for both SQEs first. */
-    if (op->linked && io_uring_sq_space_left(&E->ring) < 2)
+    if ((op->linked || op->gated) && io_uring_sq_space_left(&E->ring) < 2)
         io_uring_submit(&E->ring);
+    if (op->gated) {
+        /* Test hook: the operation starts once a byte is read. */
+        sqe = _st_ur_get_sqe();
+        io_uring_prep_read(sqe, E->gate, &op->gatebuf, 1, (uint64_t)-1);
+        io_uring_sqe_set_flags(sqe, IOSQE_IO_LINK);
+        io_uring_sqe_set_data64(sqe, (uint64_t)(uintptr_t)&op->gatebuf);
+    }
     sqe = _st_ur_get_sqe();
     switch (r->kind) {
     case ST_IO_RECV:
@@ -60,8 +67,28 @@ void _st_ur_queue_op(ur_op_t *op)
     case ST_IO_SEND:
         io_uring_prep_send(sqe, r->osfd, r->buf, len, MSG_NOSIGNAL);
         break;
-    default: /* ST_IO_SENDMSG */
+    case ST_IO_SENDMSG:
         io_uring_prep_sendmsg(sqe, r->osfd, r->msg, (unsigned)r->flags);
+        break;
+    case ST_IO_FREAD:
+        if (r->iov != NULL || r->iovcnt > 0)
+            io_uring_prep_readv(sqe, r->osfd, r->iov, (unsigned)r->iovcnt,
+                                (uint64_t)r->off);
+        else
+            io_uring_prep_read(sqe, r->osfd, r->buf, (unsigned)len,
+                               (uint64_t)r->off);   /* -1: the position */
+        break;
+    case ST_IO_FWRITE:
+        if (r->iov != NULL || r->iovcnt > 0)
+            io_uring_prep_writev(sqe, r->osfd, r->iov, (unsigned)r->iovcnt,
+                                 (uint64_t)r->off);
+        else
+            io_uring_prep_write(sqe, r->osfd, r->buf, (unsigned)len,
+                                (uint64_t)r->off);
+        break;
+    default: /* ST_IO_FSYNC, ST_IO_FDATASYNC */
+        io_uring_prep_fsync(sqe, r->osfd, r->kind == ST_IO_FDATASYNC ?
+                                          IORING_FSYNC_DATASYNC : 0);
         break;
     }
     io_uring_sqe_set_data64(sqe, (uint64_t)(uintptr_t)op | TAG_OP);
@@ -80,7 +107,45 @@ static void queue_cancel(ur_op_t *op)
 
     io_uring_prep_cancel64(sqe, (uint64_t)(uintptr_t)op | TAG_OP, 0);
     io_uring_sqe_set_data64(sqe, TAG_NONE);
+    if (op->gated) {
+        /* Not started yet: the link breaks and the operation completes
+         * with -ECANCELED. */
+        sqe = _st_ur_get_sqe();
+        io_uring_prep_cancel64(sqe, (uint64_t)(uintptr_t)&op->gatebuf, 0);
+        io_uring_sqe_set_data64(sqe, TAG_NONE);
+    }
     op->cancelling = 1;
+}
+
+/* st_destroy: cancel every pending operation and wait for each one's
+ * completion (the kernel may use the buffers, on thread stacks about to
+ * go, until then); an operation already running is waited for. */
+void _st_ur_cancel_all(void)
+{
+    _st_clist_t *q;
+
+    if (E == NULL || E->fork_gen != _st_fork_generation())
+        return;                         /* the ring is the parent's */
+    for (q = E->ops.next; q != &E->ops; q = q->next) {
+        ur_op_t *op = ST_CONTAINER(q, ur_op_t, links);
+        if (!op->cancelling)
+            queue_cancel(op);
+    }
+    while (!ST_CLIST_EMPTY(&E->ops)) {
+        struct io_uring_cqe *cqe;
+        unsigned head, seen = 0;
+        int r = io_uring_submit_and_wait(&E->ring, 1);
+
+        if (r < 0 && r != -EINTR)
+            break;
+        io_uring_for_each_cqe(&E->ring, head, cqe) {
+            seen++;
+            if ((cqe->user_data & TAG_MASK) == TAG_OP)
+                _st_ur_op_finish((ur_op_t *)(uintptr_t)
+                                 (cqe->user_data & ~TAG_MASK), cqe->res);
+        }
+        io_uring_cq_advance(&E->ring, seen);
+    }
 }
 
 void _st_ur_op_finish(ur_op_t *op, int res)
@@ -154,22 +219,35 @@ int _st_ur_sock_doomed(int osfd)
 
 /* ---- operations (called from io.c) ------------------------------------- */
 
+static void mark_iov(const struct iovec *iov, size_t n, size_t left)
+{
+    size_t i;
+
+    for (i = 0; i < n && left > 0; i++) {
+        size_t k = iov[i].iov_len;
+        if (k > left)
+            k = left;
+        UR_DEFINED(iov[i].iov_base, k);
+        left -= k;
+    }
+}
+
 static void mark_defined(const _st_io_req_t *req, int res)
 {
-    size_t left = (size_t)res, i;
+    size_t left = (size_t)res;
 
     switch (req->kind) {
     case ST_IO_RECV:
         UR_DEFINED(req->buf, left);
         break;
     case ST_IO_RECVMSG:
-        for (i = 0; i < req->msg->msg_iovlen && left > 0; i++) {
-            size_t k = req->msg->msg_iov[i].iov_len;
-            if (k > left)
-                k = left;
-            UR_DEFINED(req->msg->msg_iov[i].iov_base, k);
-            left -= k;
-        }
+        mark_iov(req->msg->msg_iov, req->msg->msg_iovlen, left);
+        break;
+    case ST_IO_FREAD:
+        if (req->iov != NULL || req->iovcnt > 0)
+            mark_iov(req->iov, (size_t)req->iovcnt, left);
+        else
+            UR_DEFINED(req->buf, left);
         break;
     default:
         break;
@@ -198,6 +276,45 @@ static int zero_length(const _st_io_req_t *req)
     }
 }
 
+/* Queue op and wait for its completion; on timeout or interrupt cancel
+ * it and still wait for its completion, since until then the kernel may
+ * use the caller's buffer.  Returns the CQE's result. */
+static int op_wait(ur_op_t *op, st_utime_t timeout)
+{
+    _st_thread_t *me = op->thread;
+
+    _st_ur_queue_op(op);
+    _st_clist_append(&E->ops, &op->links);
+    E->tab[op->req->osfd].nops++;
+    if (timeout != ST_UTIME_NO_TIMEOUT)
+        _st_add_sleepq(me, timeout);
+    me->state = ST_ST_IO_WAIT;
+    _st_switch();
+
+    if (!op->done) {
+        _st_ur_check_fork();
+        if (!op->done) {
+            queue_cancel(op);
+            while (!op->done) {
+                me->state = ST_ST_IO_WAIT;
+                _st_switch();
+            }
+        }
+    }
+    return op->res;
+}
+
+/* A cancelled operation's result: ETIME, or EINTR if interrupted. */
+static int cancelled(ur_op_t *op, int res)
+{
+    if (!op->cancelling ||
+        (res != -ECANCELED && res != -EINTR && res != -EAGAIN))
+        return 0;
+    if (_st_take_interrupt(op->thread) == 0)
+        errno = ETIME;
+    return 1;
+}
+
 long _st_ur_sock_io(const _st_io_req_t *req, st_utime_t timeout)
 {
     _st_vp_t *vp = VP;
@@ -208,11 +325,8 @@ long _st_ur_sock_io(const _st_io_req_t *req, st_utime_t timeout)
     if (E == NULL || req->osfd < 0 || zero_length(req) ||
         _st_ur_reserve(req->osfd) < 0 || E->tab[req->osfd].nosock)
         return -2;
-    if (me->flags & ST_FL_INTERRUPT) {
-        me->flags &= ~ST_FL_INTERRUPT;
-        errno = EINTR;
+    if (_st_take_interrupt(me) < 0)
         return -1;
-    }
     _st_ur_check_fork();
     memset(&op, 0, sizeof op);
     op.req = req;
@@ -236,42 +350,13 @@ long _st_ur_sock_io(const _st_io_req_t *req, st_utime_t timeout)
         op.linked = 1;
         op.pgen = e->rgen;
     }
-    _st_ur_queue_op(&op);
-    _st_clist_append(&E->ops, &op.links);
-    E->tab[req->osfd].nops++;
-    if (timeout != ST_UTIME_NO_TIMEOUT)
-        _st_add_sleepq(me, timeout);
-    me->state = ST_ST_IO_WAIT;
-    _st_switch();
-
-    if (!op.done) {
-        /* Timed out or interrupted: cancel, and wait for the operation's
-         * own completion, since until then the kernel may still use the
-         * caller's buffer. */
-        _st_ur_check_fork();
-        if (!op.done) {
-            queue_cancel(&op);
-            while (!op.done) {
-                me->state = ST_ST_IO_WAIT;
-                _st_switch();
-            }
-        }
-    }
-    res = op.res;
+    res = op_wait(&op, timeout);
     if (res >= 0) {
         mark_defined(req, res);
         return res;                     /* a completed call counts, always */
     }
-    if (op.cancelling && (res == -ECANCELED || res == -EINTR ||
-                          res == -EAGAIN)) {
-        if (me->flags & ST_FL_INTERRUPT) {
-            me->flags &= ~ST_FL_INTERRUPT;
-            errno = EINTR;
-        } else {
-            errno = ETIME;
-        }
+    if (cancelled(&op, res))
         return -1;
-    }
     /* The caller falls back to a poll and the system call. */
     E->tab[req->osfd].empty = 0;
     switch (res) {
@@ -287,4 +372,44 @@ long _st_ur_sock_io(const _st_io_req_t *req, st_utime_t timeout)
         errno = -res;
         return -1;
     }
+}
+
+/* A call on a regular file, always an operation on the ring.  The ring
+ * may refuse (EAGAIN from a file opened O_NONBLOCK whose file system
+ * cannot do it without blocking): then the helper pool does it. */
+long _st_ur_file_io(const _st_io_req_t *req, st_utime_t timeout)
+{
+    _st_vp_t *vp = VP;
+    _st_thread_t *me = vp->current;
+    int n = _st_fileio_threads();
+    ur_op_t op;
+    int res;
+
+    if (E == NULL || req->osfd < 0 || _st_ur_reserve(req->osfd) < 0)
+        return _st_pool_file_io(req, timeout);
+    if (_st_take_interrupt(me) < 0)
+        return -1;
+    _st_ur_check_fork();
+    if (E->iowq != n) {
+        /* The pool size bounds the kernel's workers for file I/O. */
+        unsigned int vals[2] = { (unsigned int)n, 0 };
+        io_uring_register_iowq_max_workers(&E->ring, vals);
+        E->iowq = n;
+    }
+    memset(&op, 0, sizeof op);
+    op.req = req;
+    op.thread = me;
+    op.seq = vp->pollq_seq++;
+    op.gated = E->gate >= 0;
+    res = op_wait(&op, timeout);
+    if (res >= 0) {
+        mark_defined(req, res);
+        return res;
+    }
+    if (cancelled(&op, res))
+        return -1;
+    if (res == -EAGAIN)
+        return _st_pool_file_io(req, timeout);
+    errno = -res;
+    return -1;
 }
