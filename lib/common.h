@@ -345,11 +345,8 @@ void _st_netfd_destroy_all(void) ST_HIDDEN;
 /* eventsys.c */
 int _st_eventsys_resolve(void) ST_HIDDEN;
 unsigned long _st_fork_generation(void) ST_HIDDEN;
-/* May a table of size entries indexed by descriptor hold fd, growing
- * if needed?  0 if fd is below size or open, else -1 with EBADF: a bogus
- * number must not cost memory in proportion to its value before
- * anything refuses it. */
-int _st_fd_may_grow(int fd, size_t size) ST_HIDDEN;
+/* 0 if fd is an open descriptor, else -1 with EBADF. */
+int _st_fd_check_open(int fd) ST_HIDDEN;
 
 
 /* ---- poll-set validation (every backend's pollset_add) --------------- */
@@ -371,6 +368,17 @@ static inline int _st_pollq_check(const _st_pollq_t *pq, short allowed,
         }
     }
     return 0;
+}
+
+/* May a table of size entries indexed by descriptor hold fd, growing
+ * if needed?  0 if fd is below size or open, else -1 with EBADF: a bogus
+ * number must not cost memory in proportion to its value before
+ * anything refuses it.  (Inline: the usual answer costs no call.) */
+static inline int _st_fd_may_grow(int fd, size_t size)
+{
+    if (_st_likely(fd >= 0 && (size_t)fd < size))
+        return 0;
+    return _st_fd_check_open(fd);
 }
 
 /* ---- run queue (inline: every wake-up goes through here) ------------- */

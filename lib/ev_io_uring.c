@@ -13,22 +13,23 @@
  * of a descriptor without a netfd leaves, its poll is removed at once,
  * since the program may close() the descriptor and reuse the number
  * before the next dispatch (a netfd's poll is kept until the netfd is
- * closed or freed, which drops it first).  Each armed poll carries a generation
- * number in its user_data; a CQE whose generation is not the armed one
- * (a poll that was removed, or its removal's echo) is ignored.
+ * closed or freed, which drops it first).  Each armed poll carries a
+ * generation number in its user_data; a CQE whose generation is not the
+ * armed one (a poll that was removed, or its removal's echo) is ignored.
  *
  * Operations (uring_io.c).  When a read, recvmsg, accept or write of a
  * netfd would block, io.c calls the table's sock_io: the call itself is
  * queued as an SQE (user_data points at a record on the caller's
  * stack) and the thread sleeps until its CQE, which carries the result,
  * so no retry system call is needed.  Calls on regular files (file_io)
- * are operations too, always.  On timeout or interrupt the operation is cancelled
- * with IORING_OP_ASYNC_CANCEL and the thread waits for the operation's
- * own CQE before returning (the kernel may be writing into the caller's
- * buffer until then); if the operation completed anyway its result is
- * returned, so no data is ever lost.  A completed operation also wakes
- * the poll waiters of its descriptor and direction (epoll would have
- * reported the readiness to them too, before anyone read the data).
+ * are operations too, always.  On timeout or interrupt the operation is
+ * cancelled with IORING_OP_ASYNC_CANCEL and the thread waits for the
+ * operation's own CQE before returning (the kernel may be writing into
+ * the caller's buffer until then); if the operation completed anyway its
+ * result is returned, so no data is ever lost.  A completed operation
+ * also wakes the poll waiters of its descriptor and direction (epoll
+ * would have reported the readiness to them too, before anyone read the
+ * data).
  *
  * Known-empty receive queues.  By the spec a read first tries the system
  * call, but on a keep-alive connection that try fails with EAGAIN on

@@ -94,10 +94,8 @@ int _st_eventsys_resolve(void)
     return 0;
 }
 
-int _st_fd_may_grow(int fd, size_t size)
+int _st_fd_check_open(int fd)
 {
-    if (fd >= 0 && (size_t)fd < size)
-        return 0;
     if (fd < 0 || fcntl(fd, F_GETFD) < 0) {
         errno = EBADF;
         return -1;

@@ -187,7 +187,7 @@ static inline int sock_doomed(st_netfd_t fd)
  * zero-length receive operation. */
 #define IO_LOOP_READ(res, fd, timeout, CALL, REQ, NONEMPTY)               \
     IO_LOOP_REQ(res, fd, POLLIN, timeout, CALL, REQ,                      \
-                (NONEMPTY) && sock_doomed(fd))
+                sock_doomed(fd) && (NONEMPTY))
 
 #define CHECK_FD(fd, ret)                                                 \
     do {                                                                  \

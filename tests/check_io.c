@@ -794,6 +794,58 @@ START_TEST(sendmmsg_sends_all_or_says_how_many)
 }
 END_TEST
 
+/* The timeout is an inactivity timeout, renewed by every wait: with a
+ * fake clock that advances by T/32 per message the reader takes, the
+ * sender waits far longer than T in all, but never T at once (the
+ * socket holds far fewer than 32 messages). */
+#if defined(HAVE_SENDMMSG)
+#define MM_T 1000000
+static st_utime_t mm_fake;
+
+static st_utime_t mm_fake_clock(void)
+{
+    return mm_fake;
+}
+
+static void *mm_slow_reader(void *arg)
+{
+    char buf[MM_LEN + 1];
+    int i;
+
+    for (i = 0; i < MM_N; i++) {
+        if (st_read(arg, buf, sizeof buf, ST_UTIME_NO_TIMEOUT) != MM_LEN ||
+            buf[0] != (char)i)
+            break;
+        mm_fake += MM_T / 32;
+    }
+    return (void *)(long)i;
+}
+#endif
+
+START_TEST(sendmmsg_timeout_is_per_wait)
+{
+#if defined(HAVE_SENDMMSG)
+    st_netfd_t r, w;
+    st_thread_t t;
+    int sv[2];
+    void *got;
+
+    mm_fake = 1000;
+    ck_assert_int_eq(st_set_utime_function(mm_fake_clock), 0);
+    st_test_init(_i);
+    mm_pair(sv, &r, &w);
+    t = st_thread_create(mm_slow_reader, r, 1, 0);
+    ck_assert_ptr_nonnull(t);
+    ck_assert_int_eq(st_sendmmsg(w, mm_out, MM_N, 0, MM_T), MM_N);
+    ck_assert_int_eq(st_thread_join(t, &got), 0);
+    ck_assert_ptr_eq(got, (void *)(long)MM_N);
+    ck_assert(mm_fake - 1000 > MM_T);
+    ck_assert_int_eq(st_netfd_close(r), 0);
+    ck_assert_int_eq(st_netfd_close(w), 0);
+#endif
+}
+END_TEST
+
 START_TEST(open_fifo_and_files)
 {
     char dir[] = "/tmp/st-io-XXXXXX", path[64], file[64];
@@ -955,6 +1007,7 @@ static Suite *io_suite(void)
     tcase_add_loop_test(tc, mmsg_batches, 0, n);
     tcase_add_loop_test(tc, zero_length_read_after_wait, 0, n);
     tcase_add_loop_test(tc, sendmmsg_sends_all_or_says_how_many, 0, n);
+    tcase_add_loop_test(tc, sendmmsg_timeout_is_per_wait, 0, n);
     tcase_add_loop_test(tc, open_fifo_and_files, 0, n);
     tcase_add_loop_test(tc, signal_pipe_pattern, 0, n);
     tcase_add_loop_test(tc, bad_netfd_args, 0, n);

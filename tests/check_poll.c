@@ -455,18 +455,28 @@ START_TEST(poll_close_peer_sees_eof)
 }
 END_TEST
 
-/* Resident pages of the process (/proc/self/statm, second field). */
-static long resident_pages(void)
+/* Anonymous resident pages of the process: /proc/self/statm's resident
+ * minus shared (file-backed) pages.  A table grown and zero-filled is
+ * anonymous memory; file pages are left out because the first run of
+ * library code faults in text (up to 16 pages around each fault), which
+ * says nothing about the tables. */
+static long anon_pages(void)
 {
-    FILE *f = fopen("/proc/self/statm", "r");
-    long res = -1;
+    char buf[128];
+    long res, shared;
+    ssize_t n = -1;
+    int fd = open("/proc/self/statm", O_RDONLY);
 
-    if (f != NULL) {
-        if (fscanf(f, "%*ld %ld", &res) != 1)
-            res = -1;
-        fclose(f);
+    if (fd >= 0) {
+        n = read(fd, buf, sizeof buf - 1);
+        close(fd);
     }
-    return res;
+    if (n <= 0)
+        return -1;
+    buf[n] = '\0';
+    if (sscanf(buf, "%*s %ld %ld", &res, &shared) != 2)
+        return -1;
+    return res - shared;
 }
 
 /* Issue 18: a huge descriptor number that was never opened is refused
@@ -475,7 +485,7 @@ static long resident_pages(void)
 START_TEST(poll_bogus_descriptor_no_growth)
 {
     struct pollfd pd;
-    long before, after;
+    long before, after, bound;
     int v = st_test_backends[_i], r, err, sv[2];
 
     ck_assert_int_lt(fcntl(BOGUS_FD, F_GETFD), 0);
@@ -487,7 +497,8 @@ START_TEST(poll_bogus_descriptor_no_growth)
     ck_assert_int_eq(st_poll(&pd, 1, 1000), 0);
     close(sv[0]);
     close(sv[1]);
-    before = resident_pages();
+    (void)anon_pages();
+    before = anon_pages();
     pd.fd = BOGUS_FD;
     pd.events = POLLIN;
     pd.revents = 0;
@@ -497,12 +508,17 @@ START_TEST(poll_bogus_descriptor_no_growth)
     ck_assert_ptr_null(st_netfd_open_socket(BOGUS_FD));
     ck_assert_int_eq(errno, v == ST_EVENTSYS_SELECT ? EMFILE : EBADF);
     ck_assert_ptr_null(st_netfd_open(BOGUS_FD));
-    after = resident_pages();
-    /* A table for 4,000,000 descriptors would be thousands of pages; a
-     * first run of the error paths may fault in a few blocks of code
-     * (fault-around maps up to 16 pages at a time). */
+    after = anon_pages();
+    /* A few pages (more with AddressSanitizer's allocator and shadow, or
+     * valgrind's translations of code run for the first time); growing a
+     * table to the number would cost tens of thousands. */
+#if defined(ST_TEST_ASAN)
+    bound = 32;
+#else
+    bound = st_test_on_valgrind() ? 256 : 8;
+#endif
     if (before > 0 && after > 0)
-        ck_assert_int_le(after - before, 64);
+        ck_assert_int_le(after - before, bound);
     if (v == ST_EVENTSYS_SELECT) {
         ck_assert_int_eq(r, -1);
         ck_assert_int_eq(err, EINVAL);
