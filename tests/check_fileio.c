@@ -428,6 +428,19 @@ START_TEST(interrupt_pending)
 }
 END_TEST
 
+/* The clock, moved forward at will: a timeout then expires exactly when
+ * the test says so, however slowly helpers start. */
+static st_utime_t clock_shift;
+
+static st_utime_t shifted_clock(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (st_utime_t)ts.tv_sec * 1000000 + (st_utime_t)ts.tv_nsec / 1000 +
+           clock_shift;
+}
+
 /* Started: the pool waits for the helper and returns the call's result
  * (the call uses the caller's buffer); the ring cancels the operation
  * (held by the gate, it never ran) and waits for the cancellation. */
@@ -438,16 +451,18 @@ START_TEST(started_timeout_interrupt)
     st_netfd_t f;
     char buf[16];
 
+    ck_assert_int_eq(st_set_utime_function(shifted_clock), 0);
     gate_init(_i, 2);
     f = tmpfile_netfd();
-    t1 = job_start(&tj, f, "timed", 0, st_test_usec(1000));
+    t1 = job_start(&tj, f, "timed", 0, 600000000);
     st_thread_yield();
-    gate_started();
+    gate_started();                     /* t1's call started */
     t2 = job_start(&ij, f, "intrd", 5, ST_UTIME_NO_TIMEOUT);
     st_thread_yield();
     gate_started();
     st_thread_interrupt(t2);
-    st_usleep(st_test_usec(5000));      /* past t1's timeout */
+    clock_shift += 1200000000;          /* t1's timeout expires now */
+    st_usleep(st_test_usec(5000));
     if (uring()) {
         ck_assert_int_eq(st_thread_join(t1, NULL), 0);
         ck_assert_int_eq(st_thread_join(t2, NULL), 0);
