@@ -200,8 +200,11 @@ static void *helper_main(void *arg)
         long res;
         int err;
 
+        /* Size 0 only sends new calls to their callers: requests
+         * queued before are still served, one at a time. */
         while (!p->stopping &&
-               (ST_CLIST_EMPTY(&p->todo) || p->busy >= p->target)) {
+               (ST_CLIST_EMPTY(&p->todo) ||
+                p->busy >= (p->target > 0 ? p->target : 1))) {
             p->idle++;
             pthread_cond_wait(&p->work, &p->lock);
             p->idle--;

@@ -534,6 +534,34 @@ START_TEST(write_order)
 }
 END_TEST
 
+/* Size 0 with calls queued: new calls block in the caller, the queued
+ * ones are still served. */
+START_TEST(size_zero_serves_queued)
+{
+    struct job a, b;
+    st_thread_t ta, tb;
+    st_netfd_t f;
+    char buf[8];
+
+    gate_init(_i, 1);
+    f = tmpfile_netfd();
+    ta = job_start(&a, f, "aa", 0, ST_UTIME_NO_TIMEOUT);
+    st_thread_yield();
+    gate_started();
+    tb = job_start(&b, f, "bb", 2, ST_UTIME_NO_TIMEOUT);
+    st_thread_yield();                  /* queued behind a */
+    ck_assert_int_eq(st_set_fileio_threads(0), 1);
+    gate_open(2);
+    ck_assert_int_eq(st_thread_join(ta, NULL), 0);
+    ck_assert_int_eq(st_thread_join(tb, NULL), 0);
+    ck_assert_int_eq(a.res, 2);
+    ck_assert_int_eq(b.res, 2);
+    ck_assert_int_eq(st_pread(f, buf, sizeof buf, 0, ST_UTIME_NO_TIMEOUT), 4);
+    ck_assert_int_eq(memcmp(buf, "aabb", 4), 0);
+    ck_assert_int_eq(st_netfd_close(f), 0);
+}
+END_TEST
+
 /* ---- st_destroy with calls in flight ----------------------------------- */
 
 struct closer {
@@ -629,6 +657,7 @@ static Suite *fileio_suite(void)
     tcase_add_loop_test(tg, started_timeout_interrupt, 0, st_test_nbackends);
     tcase_add_loop_test(tg, close_in_flight, 0, st_test_nbackends);
     tcase_add_loop_test(tg, write_order, 0, st_test_nbackends);
+    tcase_add_loop_test(tg, size_zero_serves_queued, 0, st_test_nbackends);
     tcase_add_loop_test(tg, destroy_in_flight, 0, st_test_nbackends);
     suite_add_tcase(s, tg);
     return s;
