@@ -336,6 +336,18 @@ static st_thread_t job_start(struct job *j, st_netfd_t f, const char *data,
     return t;
 }
 
+/* Start a job and wait until its call has started (pool) or is queued
+ * behind the gate (ring). */
+static st_thread_t job_held(struct job *j, st_netfd_t f, const char *data,
+                            off_t off, st_utime_t timeout)
+{
+    st_thread_t t = job_start(j, f, data, off, timeout);
+
+    st_thread_yield();
+    gate_started();
+    return t;
+}
+
 static int ticks;
 
 static void *ticker(void *arg)
@@ -385,9 +397,7 @@ START_TEST(not_started)
 
     gate_init(_i, 1);
     f = tmpfile_netfd();
-    t1 = job_start(&first, f, "first", 0, ST_UTIME_NO_TIMEOUT);
-    st_thread_yield();
-    gate_started();                     /* the helper holds "first" */
+    t1 = job_held(&first, f, "first", 0, ST_UTIME_NO_TIMEOUT);
     t2 = job_start(&late, f, "late", 10, st_test_usec(20000));
     t3 = job_start(&intr, f, "intr", 20, ST_UTIME_NO_TIMEOUT);
     st_thread_yield();                  /* both queued */
@@ -454,12 +464,8 @@ START_TEST(started_timeout_interrupt)
     ck_assert_int_eq(st_set_utime_function(shifted_clock), 0);
     gate_init(_i, 2);
     f = tmpfile_netfd();
-    t1 = job_start(&tj, f, "timed", 0, 600000000);
-    st_thread_yield();
-    gate_started();                     /* t1's call started */
-    t2 = job_start(&ij, f, "intrd", 5, ST_UTIME_NO_TIMEOUT);
-    st_thread_yield();
-    gate_started();
+    t1 = job_held(&tj, f, "timed", 0, 600000000);
+    t2 = job_held(&ij, f, "intrd", 5, ST_UTIME_NO_TIMEOUT);
     st_thread_interrupt(t2);
     clock_shift += 1200000000;          /* t1's timeout expires now */
     st_usleep(st_test_usec(5000));
@@ -498,9 +504,7 @@ START_TEST(close_in_flight)
 
     gate_init(_i, 1);
     f = tmpfile_netfd();
-    t = job_start(&j, f, "xyz", -1, ST_UTIME_NO_TIMEOUT);
-    st_thread_yield();
-    gate_started();
+    t = job_held(&j, f, "xyz", -1, ST_UTIME_NO_TIMEOUT);
     ck_assert_int_eq(st_netfd_close(f), -1);
     ck_assert_int_eq(errno, EBUSY);
     gate_open(1);
@@ -545,9 +549,7 @@ START_TEST(size_zero_serves_queued)
 
     gate_init(_i, 1);
     f = tmpfile_netfd();
-    ta = job_start(&a, f, "aa", 0, ST_UTIME_NO_TIMEOUT);
-    st_thread_yield();
-    gate_started();
+    ta = job_held(&a, f, "aa", 0, ST_UTIME_NO_TIMEOUT);
     tb = job_start(&b, f, "bb", 2, ST_UTIME_NO_TIMEOUT);
     st_thread_yield();                  /* queued behind a */
     ck_assert_int_eq(st_set_fileio_threads(0), 1);
