@@ -172,6 +172,19 @@ extern ST_API int st_recvmmsg(st_netfd_t fd, struct mmsghdr *msgvec,
                               unsigned int vlen, int flags,
                               st_utime_t timeout);
 
+/*
+ * File I/O (libst extension): on a netfd opened on a regular file, these
+ * and the read/write calls above run on the io_uring ring or a pool of
+ * helper threads, so that only the calling thread waits for the disk.
+ */
+extern ST_API ssize_t st_pread(st_netfd_t fd, void *buf, size_t nbyte,
+                               off_t offset, st_utime_t timeout);
+extern ST_API ssize_t st_pwrite(st_netfd_t fd, const void *buf, size_t nbyte,
+                                off_t offset, st_utime_t timeout);
+extern ST_API int st_fsync(st_netfd_t fd, st_utime_t timeout);
+extern ST_API int st_fdatasync(st_netfd_t fd, st_utime_t timeout);
+extern ST_API int st_set_fileio_threads(int n);
+
 /* Introspection (libst extension). */
 #define ST_THREAD_NAME_MAX 16
 extern ST_API int st_thread_setname(st_thread_t thread, const char *name);

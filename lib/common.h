@@ -179,7 +179,38 @@ struct _st_pollq {
     unsigned long long seq;             /* registration order */
     _st_pollnode_t *nodes;              /* npds nodes, or NULL */
     int ready;                          /* scratch for dispatch */
+    void (*notify)(_st_pollq_t *pq);    /* NULL: wake thread; else called
+                                           instead (internal requests) */
 };
+
+/* What a backend may perform itself instead of a poll wait: a socket
+ * call that would block (io_uring queues it on its ring) and a call on a
+ * regular file (the ring, or the helper pool of fileio.c). */
+enum {
+    ST_IO_RECV, ST_IO_RECVMSG, ST_IO_ACCEPT, ST_IO_SEND, ST_IO_SENDMSG,
+    ST_IO_FREAD,                        /* read/readv/pread on a file */
+    ST_IO_FWRITE,                       /* write/writev/pwrite on a file */
+    ST_IO_FSYNC,                        /* fsync */
+    ST_IO_FDATASYNC                     /* fdatasync */
+};
+struct msghdr;
+struct sockaddr;
+struct iovec;
+typedef struct _st_io_req {
+    int kind;                           /* ST_IO_* */
+    int osfd;                           /* the descriptor */
+    void *buf;                          /* RECV/SEND/FREAD/FWRITE buffer */
+    size_t len;                         /* its length */
+    struct msghdr *msg;                 /* RECVMSG/SENDMSG header */
+    int flags;                          /* msg flags, or accept4 flags */
+    struct sockaddr *addr;              /* ACCEPT peer address or NULL */
+    unsigned int *addrlen;              /* its length (socklen_t) or NULL */
+    const struct iovec *iov;            /* FREAD/FWRITE vectors, and */
+    int iovcnt;                         /* their number (> 0 or iov set:
+                                           the vector form) */
+    off_t off;                          /* FREAD/FWRITE offset, -1 = the
+                                           file position (read/write) */
+} _st_io_req_t;
 
 typedef struct _st_eventsys_ops {
     const char *name;                   /* reported by st_get_eventsys_name */
@@ -194,6 +225,18 @@ typedef struct _st_eventsys_ops {
     int (*fd_close)(int osfd);          /* EBUSY if waited on */
     void (*fd_free)(int osfd);          /* the netfd on osfd went away */
     int (*fd_getlimit)(void);           /* 0 = no limit */
+    /* Perform a socket call that would block (req->kind < ST_IO_FREAD),
+     * waiting up to timeout: its result (>= 0), -1 with errno (ETIME,
+     * EINTR, the kernel's error), or -2 when the caller must wait with a
+     * poll and retry the system call.  NULL: always the poll. */
+    long (*sock_io)(const _st_io_req_t *req, st_utime_t timeout);
+    /* NULL, or: a read or accept of osfd would certainly fail with EAGAIN
+     * now (the caller skips the system call and goes to sock_io). */
+    int (*sock_doomed)(int osfd);
+    /* Perform a call on a regular file so that only the calling thread
+     * waits: the result (>= 0) or -1 with errno, as fileio.c documents
+     * for timeouts and interrupts. */
+    long (*file_io)(const _st_io_req_t *req, st_utime_t timeout);
 } _st_eventsys_ops_t;
 
 extern const _st_eventsys_ops_t _st_eventsys_select ST_HIDDEN;
@@ -202,25 +245,14 @@ extern const _st_eventsys_ops_t _st_eventsys_epoll ST_HIDDEN;
 extern const _st_eventsys_ops_t _st_eventsys_kqueue ST_HIDDEN;
 extern const _st_eventsys_ops_t _st_eventsys_io_uring ST_HIDDEN;
 
-/* io_uring only: an I/O call that would block is handed to the backend
- * as a kernel operation instead of a poll wait (io.c, ev_io_uring.c). */
-enum { ST_IO_RECV, ST_IO_RECVMSG, ST_IO_ACCEPT, ST_IO_SEND, ST_IO_SENDMSG };
-struct msghdr;
-struct sockaddr;
-typedef struct _st_io_req {
-    int kind;                           /* ST_IO_* */
-    int osfd;                           /* the descriptor */
-    void *buf;                          /* RECV/SEND buffer */
-    size_t len;                         /* its length */
-    struct msghdr *msg;                 /* RECVMSG/SENDMSG header */
-    int flags;                          /* msg flags, or accept4 flags */
-    struct sockaddr *addr;              /* ACCEPT peer address or NULL */
-    unsigned int *addrlen;              /* its length (socklen_t) or NULL */
-} _st_io_req_t;
-/* Perform req, waiting up to timeout.  Returns the call's result (>= 0),
- * -1 with errno (ETIME, EINTR, or the kernel's error), or -2 when the
- * caller must fall back to a poll wait and retry the system call. */
-long _st_uring_io(const _st_io_req_t *req, st_utime_t timeout) ST_HIDDEN;
+/* fileio.c: the helper pool, the file_io of every event system without
+ * a ring (and io_uring's fallback); the call itself, done in the caller
+ * or a helper; the pool's part of st_destroy and of the idle loop. */
+long _st_pool_file_io(const _st_io_req_t *req, st_utime_t timeout) ST_HIDDEN;
+long _st_file_call(const _st_io_req_t *req) ST_HIDDEN;
+void _st_pool_destroy(void) ST_HIDDEN;
+void _st_pool_rearm(void) ST_HIDDEN;
+int _st_fileio_gate(int *note) ST_HIDDEN;
 
 /* ---- netfds ----------------------------------------------------------- */
 struct _st_netfd {
@@ -230,6 +262,11 @@ struct _st_netfd {
     void (*destructor)(void *);         /* and its destructor */
     struct _st_netfd *next;             /* free list */
     struct _st_netfd *all_next;         /* every object ever allocated */
+    int regular;                        /* a regular file (fstat at open):
+                                           its calls go to file_io */
+    int nfile;                          /* file calls in flight */
+    struct _st_mutex fpos;              /* serializes the calls that use
+                                           the file position */
 };
 
 /* ---- the per-OS-thread scheduler -------------------------------------- */
@@ -273,6 +310,10 @@ typedef struct _st_vp {
     uint64_t rng;                       /* private PRNG state */
     int key_count;                      /* keys created (key.c) */
     void (*key_destructors[ST_KEYS_MAX])(void *);
+    int fileio_cfg;                     /* st_set_fileio_threads + 1;
+                                           0 = the default */
+    int pool_rearm;                     /* the pool's poll fired (idle) */
+    struct _st_pool *pool;              /* file helper pool or NULL */
 } _st_vp_t;
 
 extern __thread _st_vp_t _st_this_vp ST_HIDDEN
@@ -320,9 +361,6 @@ unsigned long _st_fork_generation(void) ST_HIDDEN;
 /* 0 if fd is an open descriptor, else -1 with EBADF. */
 int _st_fd_check_open(int fd) ST_HIDDEN;
 
-/* io.c: make a poll request's thread runnable (called by dispatch after
- * revents are written and the request is unregistered). */
-void _st_pollq_wake(_st_pollq_t *pq) ST_HIDDEN;
 
 /* ---- poll-set validation (every backend's pollset_add) --------------- */
 
@@ -375,6 +413,29 @@ static inline void _st_wake(_st_thread_t *t)
     if (t->flags & ST_FL_ON_SLEEPQ)
         _st_del_sleepq(t);
     _st_add_runq(t);
+}
+
+/* Make a poll request's thread runnable (called by dispatch after revents
+ * are written and the request is unregistered); an internal request
+ * (thread NULL) has its notify function called instead. */
+static inline void _st_pollq_wake(_st_pollq_t *pq)
+{
+    _st_clist_remove(&pq->links);
+    pq->on_ioq = 0;
+    if (_st_unlikely(pq->notify != NULL))
+        pq->notify(pq);
+    else
+        _st_wake(pq->thread);
+}
+
+/* st_set_fileio_threads: how many helpers may run file calls at once
+ * (0: block in the caller). */
+#define ST_FILEIO_DEFAULT 4
+static inline int _st_fileio_threads(void)
+{
+    int c = VP->fileio_cfg;
+
+    return c ? c - 1 : ST_FILEIO_DEFAULT;
 }
 
 /* Called as t switches out, on t's stack, if it has no guard page (the

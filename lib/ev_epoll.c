@@ -519,7 +519,11 @@ static int ep_fd_getlimit(void)
 }
 
 const _st_eventsys_ops_t _st_eventsys_epoll = {
-    "epoll", ST_EVENTSYS_ALT, ep_probe, ep_init, ep_destroy,
-    ep_pollset_add, ep_pollset_del, ep_dispatch, ep_fd_new,
-    ep_fd_close, ep_fd_free, ep_fd_getlimit
+    .name = "epoll", .val = ST_EVENTSYS_ALT, .probe = ep_probe,
+    .init = ep_init, .destroy = ep_destroy,
+    .pollset_add = ep_pollset_add, .pollset_del = ep_pollset_del,
+    .dispatch = ep_dispatch, .fd_new = ep_fd_new,
+    .fd_close = ep_fd_close, .fd_free = ep_fd_free,
+    .fd_getlimit = ep_fd_getlimit,
+    .file_io = _st_pool_file_io
 };

@@ -17,17 +17,19 @@
  * generation number in its user_data; a CQE whose generation is not the
  * armed one (a poll that was removed, or its removal's echo) is ignored.
  *
- * Operations.  When a read, recvmsg, accept or write of a netfd would
- * block, io.c calls _st_uring_io: the call itself is queued as an SQE
- * (user_data points at a record on the caller's stack) and the thread
- * sleeps until its CQE, which carries the result, so no retry system
- * call is needed.  On timeout or interrupt the operation is cancelled
- * with IORING_OP_ASYNC_CANCEL and the thread waits for the operation's
- * own CQE before returning (the kernel may be writing into the caller's
- * buffer until then); if the operation completed anyway its result is
- * returned, so no data is ever lost.  A completed operation also wakes
- * the poll waiters of its descriptor and direction (epoll would have
- * reported the readiness to them too, before anyone read the data).
+ * Operations (uring_io.c).  When a read, recvmsg, accept or write of a
+ * netfd would block, io.c calls the table's sock_io: the call itself is
+ * queued as an SQE (user_data points at a record on the caller's
+ * stack) and the thread sleeps until its CQE, which carries the result,
+ * so no retry system call is needed.  Calls on regular files (file_io)
+ * are operations too, always.  On timeout or interrupt the operation is
+ * cancelled with IORING_OP_ASYNC_CANCEL and the thread waits for the
+ * operation's own CQE before returning (the kernel may be writing into
+ * the caller's buffer until then); if the operation completed anyway its
+ * result is returned, so no data is ever lost.  A completed operation
+ * also wakes the poll waiters of its descriptor and direction (epoll
+ * would have reported the readiness to them too, before anyone read the
+ * data).
  *
  * Known-empty receive queues.  By the spec a read first tries the system
  * call, but on a keep-alive connection that try fails with EAGAIN on
@@ -37,7 +39,7 @@
  * anything is left, or later at the next arrival.  While the latest such
  * poll of a descriptor has completed its operation successfully and not
  * fired, the queue is known empty and io.c skips the doomed call and
- * queues the operation at once (_st_uring_skip).  Only the latest poll
+ * queues the operation at once (sock_doomed).  Only the latest poll
  * counts: an older one fires with the arrival that completes the next
  * operation, which says nothing about the time after it.  The ring runs
  * task work promptly (no DEFER_TASKRUN), so a poll firing because this
@@ -61,82 +63,10 @@
 
 #include "common.h"
 #include "fdwait.h"
+#include "uring.h"
 
-/* valgrind cannot see the kernel write into buffers for io_uring
- * operations: tell memcheck what a completed receive filled in. */
-#if defined(HAVE_VALGRIND_VALGRIND_H) && \
-    defined(__has_include)
-#if __has_include(<valgrind/memcheck.h>)
-#include <valgrind/memcheck.h>
-#define UR_DEFINED(p, n) VALGRIND_MAKE_MEM_DEFINED((p), (n))
-#endif
-#endif
-#if !defined(UR_DEFINED)
-#define UR_DEFINED(p, n) ((void)(p), (void)(n))
-#endif
-
-#define UR_DIRS         (POLLIN | POLLOUT | POLLPRI)
-#define UR_SQ_ENTRIES   256
-#define UR_CQ_ENTRIES   4096
-
-/* user_data: low two bits say what the CQE belongs to. */
-#define TAG_NONE        0ULL            /* removals and cancels: ignored */
-#define TAG_POLL        1ULL            /* gen << 34 | fd << 2 | 1 */
-#define TAG_OP          2ULL            /* (ur_op_t *) | 2 */
-#define TAG_RPOLL       3ULL            /* readiness: gen << 34 | fd << 2 | 3 */
-#define TAG_MASK        3ULL
-#define GEN_MASK        0x3fffffffu
-
-typedef struct ur_fd {
-    int rd, wr, ex;                     /* poll waiters per direction */
-    int nops;                           /* pending operations */
-    int refs;                           /* netfds wrapping the descriptor */
-    unsigned int armed;                 /* mask of the armed poll, 0 = none */
-    unsigned int gen;                   /* generation of the armed poll */
-    short revents;                      /* scratch: fired bits (POLL*) */
-    char dirty;                         /* on the dirty list */
-    char nosock;                        /* socket operations fail: use polls */
-    char rpoll;                         /* latest readiness poll pending */
-    char opoll;                         /* an older one still armed */
-    char empty;                         /* receive queue known empty */
-    unsigned int rgen;                  /* generation of the latest */
-    unsigned int ogen;                  /* and of the older one */
-    _st_pollnode_t *waiters;            /* NULL-terminated node list */
-} ur_fd_t;
-
-typedef struct ur_op {
-    _st_clist_t links;                  /* E->ops while pending */
-    const _st_io_req_t *req;            /* what to do */
-    _st_thread_t *thread;               /* who waits */
-    unsigned long long seq;             /* registration order */
-    int res;                            /* CQE result once done */
-    int done;                           /* CQE seen */
-    int cancelling;                     /* cancel queued */
-    int linked;                         /* a readiness poll follows it */
-    unsigned int pgen;                  /* that poll's generation */
-} ur_op_t;
-
-typedef struct ur_ready {
-    unsigned long long seq;             /* registration order */
-    _st_pollq_t *pq;                    /* a poll request, or */
-    ur_op_t *op;                        /* an operation */
-} ur_ready_t;
-
-struct ur_state {
-    struct io_uring ring;               /* the ring */
-    unsigned long fork_gen;             /* _st_fork_generation at creation */
-    ur_fd_t *tab;                       /* indexed by descriptor */
-    int tabsize;                        /* entries in tab */
-    int *dirty;                         /* descriptors to reconcile */
-    int ndirty;                         /* entries used */
-    int *fired;                         /* scratch: descriptors fired */
-    ur_ready_t *ready;                  /* scratch: requests to wake */
-    int readycap;                       /* its entries */
-    _st_clist_t ops;                    /* pending operations */
-    unsigned int scan;                  /* CQ index scanned for news up to */
-};
-
-static __thread struct ur_state *E __attribute__((tls_model("initial-exec")));
+__thread struct ur_state *_st_ur_state
+    __attribute__((tls_model("initial-exec")));
 
 static const int needed_ops[] = {
     IORING_OP_POLL_ADD, IORING_OP_POLL_REMOVE, IORING_OP_ASYNC_CANCEL,
@@ -242,7 +172,7 @@ nomem:
 /* Room for descriptor fd, which must be open if the table has to grow:
  * then the call fails with EBADF, as with epoll, rather than waiting on
  * a poll that reports POLLNVAL. */
-static int ur_reserve(int fd)
+int _st_ur_reserve(int fd)
 {
     return _st_fd_may_grow(fd, (size_t)E->tabsize) < 0 ? -1 : ur_grow(fd);
 }
@@ -265,6 +195,11 @@ static int ur_init(void)
     }
     E->fork_gen = _st_fork_generation();
     ST_CLIST_INIT(&E->ops);
+    {
+        int note;
+        E->gate = _st_fileio_gate(&note);
+        E->iowq = -1;
+    }
     if (hint <= 0 || hint > 4096)
         hint = 4096;
     if (ur_grow(hint - 1) < 0) {
@@ -284,6 +219,7 @@ static void ur_destroy(void)
 {
     if (E == NULL)
         return;
+    _st_ur_cancel_all();
     io_uring_queue_exit(&E->ring);
     free(E->tab);
     free(E->dirty);
@@ -295,7 +231,7 @@ static void ur_destroy(void)
 
 /* ---- submission helpers ------------------------------------------------ */
 
-static struct io_uring_sqe *get_sqe(void)
+struct io_uring_sqe *_st_ur_get_sqe(void)
 {
     struct io_uring_sqe *sqe;
     int tries = 0;
@@ -319,24 +255,24 @@ static uint64_t poll_ud(int fd, unsigned int gen)
 static void queue_poll_remove(int fd)
 {
     ur_fd_t *e = &E->tab[fd];
-    struct io_uring_sqe *sqe = get_sqe();
+    struct io_uring_sqe *sqe = _st_ur_get_sqe();
 
     io_uring_prep_poll_remove(sqe, poll_ud(fd, e->gen));
     io_uring_sqe_set_data64(sqe, TAG_NONE);
     e->armed = 0;
 }
 
-static uint64_t rpoll_ud(int fd, unsigned int gen)
+uint64_t _st_ur_rpoll_ud(int fd, unsigned int gen)
 {
     return ((uint64_t)gen << 34) | ((uint64_t)(unsigned int)fd << 2) |
            TAG_RPOLL;
 }
 
-static void remove_rpoll(int fd, unsigned int gen)
+void _st_ur_remove_rpoll(int fd, unsigned int gen)
 {
-    struct io_uring_sqe *sqe = get_sqe();
+    struct io_uring_sqe *sqe = _st_ur_get_sqe();
 
-    io_uring_prep_poll_remove(sqe, rpoll_ud(fd, gen));
+    io_uring_prep_poll_remove(sqe, _st_ur_rpoll_ud(fd, gen));
     io_uring_sqe_set_data64(sqe, TAG_NONE);
 }
 
@@ -349,77 +285,21 @@ static int reset_rstate(int fd)
 
     e->empty = 0;
     if (e->rpoll) {
-        remove_rpoll(fd, e->rgen);
+        _st_ur_remove_rpoll(fd, e->rgen);
         e->rpoll = 0;
         queued = 1;
     }
     if (e->opoll) {
-        remove_rpoll(fd, e->ogen);
+        _st_ur_remove_rpoll(fd, e->ogen);
         e->opoll = 0;
         queued = 1;
     }
     return queued;
 }
 
-static void queue_op(ur_op_t *op)
-{
-    const _st_io_req_t *r = op->req;
-    struct io_uring_sqe *sqe;
-    size_t len = r->len > 0x7ffff000 ? 0x7ffff000 : r->len;   /* read(2)'s cap */
-
-    /* A link must go in one submission: room for both SQEs first. */
-    if (op->linked && io_uring_sq_space_left(&E->ring) < 2)
-        io_uring_submit(&E->ring);
-    sqe = get_sqe();
-    switch (r->kind) {
-    case ST_IO_RECV:
-        io_uring_prep_recv(sqe, r->osfd, r->buf, len, 0);
-        break;
-    case ST_IO_RECVMSG:
-        io_uring_prep_recvmsg(sqe, r->osfd, r->msg, (unsigned)r->flags);
-        break;
-    case ST_IO_ACCEPT:
-        io_uring_prep_accept(sqe, r->osfd, r->addr, (socklen_t *)r->addrlen,
-                             r->flags);
-        break;
-    case ST_IO_SEND:
-        io_uring_prep_send(sqe, r->osfd, r->buf, len, MSG_NOSIGNAL);
-        break;
-    default: /* ST_IO_SENDMSG */
-        io_uring_prep_sendmsg(sqe, r->osfd, r->msg, (unsigned)r->flags);
-        break;
-    }
-    io_uring_sqe_set_data64(sqe, (uint64_t)(uintptr_t)op | TAG_OP);
-    if (op->linked) {
-        /* Armed by the kernel only once the operation has succeeded. */
-        io_uring_sqe_set_flags(sqe, IOSQE_IO_LINK);
-        sqe = io_uring_get_sqe(&E->ring);
-        io_uring_prep_poll_add(sqe, r->osfd, POLLIN | POLLRDHUP);
-        io_uring_sqe_set_data64(sqe, rpoll_ud(r->osfd, op->pgen));
-    }
-}
-
-static void queue_cancel(ur_op_t *op)
-{
-    struct io_uring_sqe *sqe = get_sqe();
-
-    io_uring_prep_cancel64(sqe, (uint64_t)(uintptr_t)op | TAG_OP, 0);
-    io_uring_sqe_set_data64(sqe, TAG_NONE);
-    op->cancelling = 1;
-}
-
-static void op_finish(ur_op_t *op, int res)
-{
-    op->res = res;
-    op->done = 1;
-    _st_clist_remove(&op->links);
-    if (op->req->osfd < E->tabsize)
-        E->tab[op->req->osfd].nops--;
-}
-
 /* After fork the ring (memory included) is shared with the parent: drop
  * our view of it without writing, make a new one, register again. */
-static void ur_rebuild(void)
+void _st_ur_rebuild(void)
 {
     _st_clist_t *q, *n;
     int fd, r;
@@ -447,21 +327,16 @@ static void ur_rebuild(void)
         ur_op_t *op = ST_CONTAINER(q, ur_op_t, links);
         n = q->next;
         if (op->cancelling) {
-            op_finish(op, -ECANCELED);
+            _st_ur_op_finish(op, -ECANCELED);
             if (op->thread->state == ST_ST_IO_WAIT)
                 _st_wake(op->thread);
         } else {
             op->linked = 0;
-            queue_op(op);
+            _st_ur_queue_op(op);
         }
     }
 }
 
-static inline void check_fork(void)
-{
-    if (_st_unlikely(E->fork_gen != _st_fork_generation()))
-        ur_rebuild();
-}
 
 /* ---- polls ------------------------------------------------------------- */
 
@@ -500,7 +375,7 @@ static void reconcile(void)
         }
         if (want) {
             e->gen = (e->gen + 1) & GEN_MASK;
-            sqe = get_sqe();
+            sqe = _st_ur_get_sqe();
             io_uring_prep_poll_add(sqe, fd, want);
             io_uring_sqe_set_data64(sqe, poll_ud(fd, e->gen));
             e->armed = want;
@@ -556,7 +431,7 @@ static int ur_pollset_add(_st_pollq_t *pq)
         return -1;
     for (i = 0; i < pq->npds; i++) {
         struct pollfd *p = &pq->pds[i];
-        if (ur_reserve(p->fd) < 0)
+        if (_st_ur_reserve(p->fd) < 0)
             goto undo;
         count(&E->tab[p->fd], p->events, 1);
         pq->nodes[i].pq = pq;
@@ -574,69 +449,9 @@ undo:
 
 static void ur_pollset_del(_st_pollq_t *pq)
 {
-    check_fork();                       /* the ring must be ours to submit */
+    _st_ur_check_fork();                       /* the ring must be ours to submit */
     if (ur_unregister(pq, pq->npds))
         io_uring_submit(&E->ring);
-}
-
-/* ---- known-empty receive queues ---------------------------------------- */
-
-/* An operation of e's descriptor completed. */
-static void note_op(ur_fd_t *e, const ur_op_t *op, int res)
-{
-    if (op->req->kind != ST_IO_RECV && op->req->kind != ST_IO_RECVMSG &&
-        op->req->kind != ST_IO_ACCEPT)
-        return;
-    /* Its readiness poll is armed now, unless it fired already. */
-    e->empty = op->linked && res >= 0 && e->rpoll && e->rgen == op->pgen;
-}
-
-/* Clear the marks of descriptors with readiness news in CQEs not yet
- * reaped; dispatch still handles those CQEs in order later. */
-static void scan_cq(unsigned int tail)
-{
-    struct io_uring_cq *cq = &E->ring.cq;
-    unsigned int i = E->scan;
-
-    if ((int)(i - *cq->khead) < 0)
-        i = *cq->khead;
-    for (; i != tail; i++) {
-        uint64_t ud = cq->cqes[i & cq->ring_mask].user_data;
-        int fd = (int)((ud >> 2) & 0xffffffffu);
-        ur_fd_t *e;
-        if ((ud & TAG_MASK) != TAG_POLL && (ud & TAG_MASK) != TAG_RPOLL)
-            continue;
-        if (fd < 0 || fd >= E->tabsize)
-            continue;
-        e = &E->tab[fd];
-        if ((ud & TAG_MASK) == TAG_POLL || e->rgen == (unsigned int)(ud >> 34))
-            e->empty = 0;
-    }
-    E->scan = tail;
-}
-
-/* io.c: would a read of osfd certainly block now?  Then it skips the
- * system call.  Never with an interrupt pending: a read that finds data
- * must succeed then, so the kernel has the last word. */
-int _st_uring_skip(int osfd)
-{
-    ur_fd_t *e;
-    unsigned int tail;
-
-    if (E == NULL || osfd < 0 || osfd >= E->tabsize)
-        return 0;
-    e = &E->tab[osfd];
-    if (!e->empty || !e->rpoll || e->nosock ||
-        (VP->current->flags & ST_FL_INTERRUPT) ||
-        E->fork_gen != _st_fork_generation())
-        return 0;
-    /* CQEs the kernel could not fit are not in the ring to scan. */
-    if (IO_URING_READ_ONCE(*E->ring.sq.kflags) & IORING_SQ_CQ_OVERFLOW)
-        return 0;
-    tail = io_uring_smp_load_acquire(E->ring.cq.ktail);
-    if (tail != E->scan)
-        scan_cq(tail);
-    return e->empty;
 }
 
 /* ---- dispatch ---------------------------------------------------------- */
@@ -700,7 +515,7 @@ static void ur_dispatch(void)
     int i, nready = 0, nfired = 0, removed = 0;
     st_utime_t timeout;
 
-    check_fork();
+    _st_ur_check_fork();
     reconcile();
     timeout = _st_next_timeout();
     if (timeout == ST_UTIME_NO_TIMEOUT) {
@@ -721,9 +536,9 @@ static void ur_dispatch(void)
         if ((ud & TAG_MASK) == TAG_OP) {
             ur_op_t *op = (ur_op_t *)(uintptr_t)(ud & ~TAG_MASK);
             int fd = op->req->osfd;
-            op_finish(op, cqe->res);
+            _st_ur_op_finish(op, cqe->res);
             if (fd < E->tabsize)
-                note_op(&E->tab[fd], op, cqe->res);
+                _st_ur_note_op(&E->tab[fd], op, cqe->res);
             /* The descriptor was ready: poll waiters in that direction
              * are woken too, as with epoll, even though the operation
              * may have taken the data already. */
@@ -799,155 +614,18 @@ static void ur_dispatch(void)
         io_uring_submit(&E->ring);      /* before the woken threads run */
 }
 
-/* ---- operations (called from io.c) ------------------------------------- */
-
-static void mark_defined(const _st_io_req_t *req, int res)
-{
-    size_t left = (size_t)res, i;
-
-    switch (req->kind) {
-    case ST_IO_RECV:
-        UR_DEFINED(req->buf, left);
-        break;
-    case ST_IO_RECVMSG:
-        for (i = 0; i < req->msg->msg_iovlen && left > 0; i++) {
-            size_t k = req->msg->msg_iov[i].iov_len;
-            if (k > left)
-                k = left;
-            UR_DEFINED(req->msg->msg_iov[i].iov_base, k);
-            left -= k;
-        }
-        break;
-    default:
-        break;
-    }
-}
-
-/* A transfer of no bytes is never queued: the kernel treats a
- * zero-length receive as one that waits for data, while read(2) returns
- * 0 at once. */
-static int zero_length(const _st_io_req_t *req)
-{
-    size_t i;
-
-    switch (req->kind) {
-    case ST_IO_RECV:
-    case ST_IO_SEND:
-        return req->len == 0;
-    case ST_IO_RECVMSG:
-    case ST_IO_SENDMSG:
-        for (i = 0; i < req->msg->msg_iovlen; i++)
-            if (req->msg->msg_iov[i].iov_len > 0)
-                return 0;
-        return 1;
-    default:
-        return 0;
-    }
-}
-
-long _st_uring_io(const _st_io_req_t *req, st_utime_t timeout)
-{
-    _st_vp_t *vp = VP;
-    _st_thread_t *me = vp->current;
-    ur_op_t op;
-    int res;
-
-    if (E == NULL || req->osfd < 0 || zero_length(req) ||
-        ur_reserve(req->osfd) < 0 || E->tab[req->osfd].nosock)
-        return -2;
-    if (me->flags & ST_FL_INTERRUPT) {
-        me->flags &= ~ST_FL_INTERRUPT;
-        errno = EINTR;
-        return -1;
-    }
-    check_fork();
-    memset(&op, 0, sizeof op);
-    op.req = req;
-    op.thread = me;
-    op.seq = vp->pollq_seq++;
-    if (req->kind == ST_IO_RECV || req->kind == ST_IO_RECVMSG ||
-        req->kind == ST_IO_ACCEPT) {
-        ur_fd_t *e = &E->tab[req->osfd];
-        if (e->rpoll) {
-            /* Still armed (nothing arrived): it will fire with what
-             * completes this operation, so it no longer counts.  Keep
-             * one such for removal at close; drop an even older one. */
-            if (e->opoll)
-                remove_rpoll(req->osfd, e->ogen);
-            e->opoll = 1;
-            e->ogen = e->rgen;
-        }
-        e->rgen = (e->rgen + 1) & GEN_MASK;
-        e->rpoll = 1;
-        e->empty = 0;                   /* until the operation completes */
-        op.linked = 1;
-        op.pgen = e->rgen;
-    }
-    queue_op(&op);
-    _st_clist_append(&E->ops, &op.links);
-    E->tab[req->osfd].nops++;
-    if (timeout != ST_UTIME_NO_TIMEOUT)
-        _st_add_sleepq(me, timeout);
-    me->state = ST_ST_IO_WAIT;
-    _st_switch();
-
-    if (!op.done) {
-        /* Timed out or interrupted: cancel, and wait for the operation's
-         * own completion, since until then the kernel may still use the
-         * caller's buffer. */
-        check_fork();
-        if (!op.done) {
-            queue_cancel(&op);
-            while (!op.done) {
-                me->state = ST_ST_IO_WAIT;
-                _st_switch();
-            }
-        }
-    }
-    res = op.res;
-    if (res >= 0) {
-        mark_defined(req, res);
-        return res;                     /* a completed call counts, always */
-    }
-    if (op.cancelling && (res == -ECANCELED || res == -EINTR ||
-                          res == -EAGAIN)) {
-        if (me->flags & ST_FL_INTERRUPT) {
-            me->flags &= ~ST_FL_INTERRUPT;
-            errno = EINTR;
-        } else {
-            errno = ETIME;
-        }
-        return -1;
-    }
-    /* The caller falls back to a poll and the system call. */
-    E->tab[req->osfd].empty = 0;
-    switch (res) {
-    case -ENOTSOCK:
-    case -EOPNOTSUPP:
-        E->tab[req->osfd].nosock = 1;
-        return -2;
-    case -EAGAIN:
-    case -EINTR:
-    case -ECANCELED:
-        return -2;
-    default:
-        errno = -res;
-        return -1;
-    }
-}
-
 /* ---- descriptors ------------------------------------------------------- */
 
 static int ur_fd_new(int osfd)
 {
     ur_fd_t *e;
 
-    if (ur_reserve(osfd) < 0)
+    if (_st_ur_reserve(osfd) < 0)
         return -1;
     e = &E->tab[osfd];
     if (e->refs == 0) {
         e->nosock = 0;
-        check_fork();
+        _st_ur_check_fork();
         if (e->armed && !needed(e))
             queue_poll_remove(osfd);    /* left by an earlier owner */
         reset_rstate(osfd);
@@ -968,7 +646,7 @@ static int ur_fd_close(int osfd)
         errno = EBUSY;
         return -1;
     }
-    check_fork();
+    _st_ur_check_fork();
     /* Polls hold a file reference: drop them before close(). */
     queued = reset_rstate(osfd);
     if (e->armed) {
@@ -990,7 +668,7 @@ static void ur_fd_free(int osfd)
     if (e->refs > 0 && --e->refs == 0) {
         /* The descriptor leaves our hands: our marks would go stale. */
         int queued;
-        check_fork();
+        _st_ur_check_fork();
         queued = reset_rstate(osfd);
         if (e->armed && !needed(e)) {
             queue_poll_remove(osfd);
@@ -1007,7 +685,12 @@ static int ur_fd_getlimit(void)
 }
 
 const _st_eventsys_ops_t _st_eventsys_io_uring = {
-    "io_uring", ST_EVENTSYS_IO_URING, ur_probe, ur_init, ur_destroy,
-    ur_pollset_add, ur_pollset_del, ur_dispatch, ur_fd_new,
-    ur_fd_close, ur_fd_free, ur_fd_getlimit
+    .name = "io_uring", .val = ST_EVENTSYS_IO_URING, .probe = ur_probe,
+    .init = ur_init, .destroy = ur_destroy,
+    .pollset_add = ur_pollset_add, .pollset_del = ur_pollset_del,
+    .dispatch = ur_dispatch, .fd_new = ur_fd_new,
+    .fd_close = ur_fd_close, .fd_free = ur_fd_free,
+    .fd_getlimit = ur_fd_getlimit,
+    .sock_io = _st_ur_sock_io, .sock_doomed = _st_ur_sock_doomed,
+    .file_io = _st_ur_file_io
 };

@@ -624,7 +624,11 @@ static int kq_fd_getlimit(void)
 }
 
 const _st_eventsys_ops_t _st_eventsys_kqueue = {
-    "kqueue", ST_EVENTSYS_ALT, kq_probe, kq_init, kq_destroy,
-    kq_pollset_add, kq_pollset_del, kq_dispatch, kq_fd_new,
-    kq_fd_close, kq_fd_free, kq_fd_getlimit
+    .name = "kqueue", .val = ST_EVENTSYS_ALT, .probe = kq_probe,
+    .init = kq_init, .destroy = kq_destroy,
+    .pollset_add = kq_pollset_add, .pollset_del = kq_pollset_del,
+    .dispatch = kq_dispatch, .fd_new = kq_fd_new,
+    .fd_close = kq_fd_close, .fd_free = kq_fd_free,
+    .fd_getlimit = kq_fd_getlimit,
+    .file_io = _st_pool_file_io
 };

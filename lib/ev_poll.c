@@ -166,7 +166,11 @@ static int pol_fd_getlimit(void)
 }
 
 const _st_eventsys_ops_t _st_eventsys_poll = {
-    "poll", ST_EVENTSYS_POLL, NULL, pol_init, pol_destroy,
-    pol_pollset_add, pol_pollset_del, pol_dispatch, pol_fd_new,
-    pol_fd_close, pol_fd_free, pol_fd_getlimit
+    .name = "poll", .val = ST_EVENTSYS_POLL, .probe = NULL,
+    .init = pol_init, .destroy = pol_destroy,
+    .pollset_add = pol_pollset_add, .pollset_del = pol_pollset_del,
+    .dispatch = pol_dispatch, .fd_new = pol_fd_new,
+    .fd_close = pol_fd_close, .fd_free = pol_fd_free,
+    .fd_getlimit = pol_fd_getlimit,
+    .file_io = _st_pool_file_io
 };

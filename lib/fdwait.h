@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* fdwait.h - per-descriptor state shared by epoll, io_uring and io.c. */
+/* fdwait.h - per-descriptor waiter state shared by epoll and io_uring. */
 /*
  * Backends that index waiters by descriptor keep, per descriptor, how
  * many entries wait in each direction and a NULL-terminated list of the
@@ -63,12 +63,5 @@ static inline int _st_fdwait_deliver(_st_pollq_t *pq, short (*fired)(int fd))
     }
     return hits;
 }
-
-#if defined(ST_HAVE_IO_URING_BACKEND)
-/* io_uring knows per descriptor whether its receive queue is empty, so
- * that io.c can skip a read that would fail with EAGAIN and wait at once
- * (ev_io_uring.c). */
-int _st_uring_skip(int osfd) ST_HIDDEN;
-#endif
 
 #endif /* ST_FDWAIT_H */

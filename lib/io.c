@@ -12,7 +12,6 @@
 #include <unistd.h>
 
 #include "common.h"
-#include "fdwait.h"
 #include "netfd.h"
 
 #define WOULDBLOCK(e) ((e) == EAGAIN || (e) == EWOULDBLOCK)
@@ -20,13 +19,6 @@
 #define LOCAL_IOV   16                  /* writev copies handled on-stack */
 
 /* ---- st_poll ----------------------------------------------------------- */
-
-void _st_pollq_wake(_st_pollq_t *pq)
-{
-    _st_clist_remove(&pq->links);
-    pq->on_ioq = 0;
-    _st_wake(pq->thread);
-}
 
 int st_poll(struct pollfd *pds, int npds, st_utime_t timeout)
 {
@@ -51,6 +43,7 @@ int st_poll(struct pollfd *pds, int npds, st_utime_t timeout)
     pq.on_ioq = 1;
     pq.ready = 0;
     pq.seq = vp->pollq_seq++;
+    pq.notify = NULL;
     pq.nodes = local;
     if (npds > LOCAL_NODES) {
         pq.nodes = malloc((size_t)npds * sizeof *pq.nodes);
@@ -126,51 +119,48 @@ int st_netfd_poll(st_netfd_t fd, int how, st_utime_t timeout)
 }
 
 /*
- * io_uring: a call that would block is performed by the backend as a
- * kernel operation (its completion carries the result, so no retry).
- * Returns 1 with *res set (-1: failed with errno) when it was done that
- * way, 0 when the caller must wait with a poll and retry as usual.
+ * A socket call that would block may be performed by the event system
+ * itself (io_uring: a kernel operation whose completion carries the
+ * result, so no retry).  Returns 1 with *res set (-1: failed with errno)
+ * when it was done that way, 0 when the caller must wait with a poll and
+ * retry as usual.
  */
-#if defined(ST_HAVE_IO_URING_BACKEND)
-static int uring_io(const _st_io_req_t *req, st_utime_t timeout, ssize_t *res)
+static inline int sock_io(const _st_io_req_t *req, st_utime_t timeout,
+                          ssize_t *res)
 {
+    const _st_eventsys_ops_t *ev = VP->ev;
     long r;
 
-    if (VP->ev != &_st_eventsys_io_uring)
+    if (ev->sock_io == NULL)
         return 0;
-    r = _st_uring_io(req, timeout);
+    r = ev->sock_io(req, timeout);
     if (r == -2)
         return 0;
     *res = (ssize_t)r;
     return 1;
 }
 
-/* A read (or accept) the backend knows would fail with EAGAIN skips the
- * system call and goes straight to the wait: it would switch anyway. */
-static inline int uring_skip(st_netfd_t fd)
+/* A read (or accept) the event system knows would fail with EAGAIN skips
+ * the system call and goes straight to the wait: it would switch anyway. */
+static inline int sock_doomed(st_netfd_t fd)
 {
-    return VP->ev == &_st_eventsys_io_uring && _st_uring_skip(fd->osfd);
+    const _st_eventsys_ops_t *ev = VP->ev;
+
+    return ev->sock_doomed != NULL && ev->sock_doomed(fd->osfd);
 }
 
-#define URING_REQ(var, ...) _st_io_req_t var = { __VA_ARGS__ }
-#define URING_IO(req, timeout, res) uring_io((req), (timeout), (res))
-#define URING_SKIP(fd) uring_skip(fd)
-#else
-#define URING_REQ(var, ...) const void *var = NULL
-#define URING_IO(req, timeout, res) ((void)(req), (void)(res), 0)
-#define URING_SKIP(fd) ((void)(fd), 0)
-#endif
+#define SOCK_REQ(var, ...) _st_io_req_t var = { __VA_ARGS__ }
 
 /*
  * The common pattern: try the non-blocking call; retry on EINTR; on
  * EAGAIN wait for the direction with a fresh timeout and retry; any other
  * error is returned.  CALL is re-evaluated each time.  REQ (or NULL)
- * describes the call for the io_uring backend, which performs it itself;
+ * describes the call for an event system that performs it itself;
  * SKIP says the call is known to block (skip it and wait at once).
  */
 #define IO_LOOP_REQ(res, fd, dir, timeout, CALL, REQ, SKIP)               \
     for (;;) {                                                            \
-        ssize_t uring_res_;                                               \
+        ssize_t ev_res_;                                                  \
         if (!(SKIP)) {                                                    \
             (res) = (CALL);                                               \
             if ((res) >= 0)                                               \
@@ -180,10 +170,10 @@ static inline int uring_skip(st_netfd_t fd)
             if (!WOULDBLOCK(errno))                                       \
                 return -1;                                                \
         }                                                                 \
-        if ((REQ) != NULL && URING_IO((REQ), (timeout), &uring_res_)) {   \
-            if (uring_res_ < 0)                                           \
+        if ((REQ) != NULL && sock_io((REQ), (timeout), &ev_res_)) {       \
+            if (ev_res_ < 0)                                              \
                 return -1;                                                \
-            (res) = uring_res_;                                           \
+            (res) = ev_res_;                                              \
             break;                                                        \
         }                                                                 \
         if (st_netfd_poll((fd), (dir), (timeout)) < 0)                    \
@@ -191,13 +181,13 @@ static inline int uring_skip(st_netfd_t fd)
     }
 #define IO_LOOP(res, fd, dir, timeout, CALL)                              \
     IO_LOOP_REQ(res, fd, dir, timeout, CALL, (const void *)NULL, 0)
-/* A read that the io_uring backend can do itself or know to be doomed.
+/* A read that the event system can do itself or know to be doomed.
  * A zero-length read is never skipped: it returns 0 at once (API.md
  * 3.9), which only the system call says; the kernel would block a
  * zero-length receive operation. */
 #define IO_LOOP_READ(res, fd, timeout, CALL, REQ, NONEMPTY)               \
     IO_LOOP_REQ(res, fd, POLLIN, timeout, CALL, REQ,                      \
-                URING_SKIP(fd) && (NONEMPTY))
+                sock_doomed(fd) && (NONEMPTY))
 
 #define CHECK_FD(fd, ret)                                                 \
     do {                                                                  \
@@ -226,14 +216,12 @@ st_netfd_t st_accept(st_netfd_t fd, struct sockaddr *addr, int *addrlen,
         lenp = &len;
     }
     for (;;) {
-#if defined(ST_HAVE_IO_URING_BACKEND) && defined(SOCK_NONBLOCK)
-        ssize_t ures;
-        URING_REQ(req, .kind = ST_IO_ACCEPT, .osfd = fd->osfd,
-                  .flags = SOCK_NONBLOCK, .addr = addr, .addrlen = lenp);
-#endif
-#if defined(ST_HAVE_IO_URING_BACKEND) && defined(SOCK_NONBLOCK)
-        if (URING_SKIP(fd))
-            goto uring_wait;            /* no connection is queued */
+#if defined(SOCK_NONBLOCK)
+        ssize_t eres;
+        SOCK_REQ(req, .kind = ST_IO_ACCEPT, .osfd = fd->osfd,
+                 .flags = SOCK_NONBLOCK, .addr = addr, .addrlen = lenp);
+        if (sock_doomed(fd))
+            goto ev_wait;               /* no connection is queued */
 #endif
 #if defined(HAVE_ACCEPT4) && defined(SOCK_NONBLOCK)
         osfd = accept4(fd->osfd, addr, lenp, SOCK_NONBLOCK);
@@ -246,11 +234,11 @@ st_netfd_t st_accept(st_netfd_t fd, struct sockaddr *addr, int *addrlen,
             continue;
         if (!WOULDBLOCK(errno))
             return NULL;
-#if defined(ST_HAVE_IO_URING_BACKEND) && defined(SOCK_NONBLOCK)
-    uring_wait:
-        if (URING_IO(&req, timeout, &ures)) {
-            if (ures >= 0) {
-                osfd = (int)ures;
+#if defined(SOCK_NONBLOCK)
+    ev_wait:
+        if (sock_io(&req, timeout, &eres)) {
+            if (eres >= 0) {
+                osfd = (int)eres;
                 break;
             }
             if (errno == ECONNABORTED)
@@ -312,6 +300,58 @@ int st_connect(st_netfd_t fd, const struct sockaddr *addr, int addrlen,
     return 0;
 }
 
+/* ---- regular files ------------------------------------------------------ */
+
+/* A regular file is always "ready", so its calls never wait for a poll:
+ * they go to the event system's file_io, where only the caller waits.
+ * With st_set_fileio_threads(0) the plain calls block the scheduler, as
+ * in the classic versions, and so does a call that asks not to wait at
+ * all (ST_UTIME_NO_WAIT: a file is ready, so it must not fail with ETIME
+ * for want of a helper). */
+static inline int file_path(st_netfd_t fd, st_utime_t timeout)
+{
+    return _st_unlikely(fd->regular) && timeout != ST_UTIME_NO_WAIT &&
+           _st_fileio_threads() != 0;
+}
+
+/* Enter and leave file calls on fd: counted (st_netfd_close refuses with
+ * EBUSY meanwhile), and those that use the file position (whole=1)
+ * take turns per netfd, so that they happen in call order and one
+ * st_write's parts are never interleaved with another's. */
+static int file_enter(st_netfd_t fd, int whole)
+{
+    fd->nfile++;
+    if (whole && st_mutex_lock(&fd->fpos) < 0) {
+        fd->nfile--;
+        return -1;
+    }
+    return 0;
+}
+
+static void file_leave(st_netfd_t fd, int whole)
+{
+    int err = errno;
+
+    if (whole)
+        st_mutex_unlock(&fd->fpos);
+    fd->nfile--;
+    errno = err;
+}
+
+static ssize_t file_once(st_netfd_t fd, const _st_io_req_t *req,
+                         st_utime_t timeout)
+{
+    int whole = req->off < 0 &&
+                (req->kind == ST_IO_FREAD || req->kind == ST_IO_FWRITE);
+    ssize_t n;
+
+    if (file_enter(fd, whole) < 0)
+        return -1;
+    n = (ssize_t)VP->ev->file_io(req, timeout);
+    file_leave(fd, whole);
+    return n;
+}
+
 /* ---- reads ----------------------------------------------------------- */
 
 ssize_t st_read(st_netfd_t fd, void *buf, size_t nbyte, st_utime_t timeout)
@@ -320,7 +360,7 @@ ssize_t st_read(st_netfd_t fd, void *buf, size_t nbyte, st_utime_t timeout)
 
     CHECK_FD(fd, -1);
     {
-        URING_REQ(req, .kind = ST_IO_RECV, .osfd = fd->osfd, .buf = buf,
+        SOCK_REQ(req, .kind = ST_IO_RECV, .osfd = fd->osfd, .buf = buf,
                   .len = nbyte);
         IO_LOOP_READ(n, fd, timeout,
                      ST_STAT_IO(read, read(fd->osfd, buf, nbyte)), &req,
@@ -346,9 +386,18 @@ ssize_t st_readv(st_netfd_t fd, const struct iovec *iov, int iov_size,
     ssize_t n;
 
     CHECK_FD(fd, -1);
+    if (file_path(fd, timeout)) {
+        _st_io_req_t req = { .kind = ST_IO_FREAD, .osfd = fd->osfd,
+                             .iov = iov, .iovcnt = iov_size, .off = -1 };
+        if (iov_size < 0) {
+            errno = EINVAL;
+            return -1;
+        }
+        return file_once(fd, &req, timeout);
+    }
     {
         struct msghdr msg;
-        URING_REQ(req, .kind = ST_IO_RECVMSG, .osfd = fd->osfd,
+        SOCK_REQ(req, .kind = ST_IO_RECVMSG, .osfd = fd->osfd,
                   .msg = &msg);
         memset(&msg, 0, sizeof msg);
         msg.msg_iov = (struct iovec *)(uintptr_t)iov;
@@ -388,6 +437,37 @@ static void consume(struct iovec **iov, int *iov_size, size_t n)
     skip_empty(iov, iov_size);
 }
 
+/* st_readv_resid and st_writev_resid on a regular file: one call per
+ * round and no wait between rounds, the whole loop in one turn. */
+static int file_resid(st_netfd_t fd, struct iovec **iov, int *iov_size,
+                      st_utime_t timeout, int writing)
+{
+    ssize_t n;
+    int rv = 0;
+
+    if (file_enter(fd, 1) < 0)
+        return -1;
+    while (*iov_size > 0) {
+        _st_io_req_t req = {
+            .kind = writing ? ST_IO_FWRITE : ST_IO_FREAD, .osfd = fd->osfd,
+            .buf = (*iov)->iov_base, .len = (*iov)->iov_len,
+            .iov = *iov_size > 1 ? *iov : NULL,
+            .iovcnt = *iov_size > 1 ? *iov_size : 0,
+            .off = -1
+        };
+        n = (ssize_t)VP->ev->file_io(&req, timeout);
+        if (n < 0) {
+            rv = -1;
+            break;
+        }
+        if (n == 0 && !writing)
+            break;                      /* EOF */
+        consume(iov, iov_size, (size_t)n);
+    }
+    file_leave(fd, 1);
+    return rv;
+}
+
 /* The loop behind st_readv_resid and st_writev_resid: transfer until
  * every vector is done, at EOF (reads), or on an error, timeout or
  * interrupt; after each partial transfer, wait for the direction. */
@@ -403,8 +483,10 @@ static int resid_io(st_netfd_t fd, struct iovec **iov, int *iov_size,
         return -1;
     }
     skip_empty(iov, iov_size);
+    if (file_path(fd, timeout))
+        return file_resid(fd, iov, iov_size, timeout, writing);
     while (*iov_size > 0) {
-        if (!writing && (doomed || URING_SKIP(fd))) {
+        if (!writing && (doomed || sock_doomed(fd))) {
             n = -1;
             errno = EAGAIN;
             doomed = 0;
@@ -421,10 +503,9 @@ static int resid_io(st_netfd_t fd, struct iovec **iov, int *iov_size,
                 continue;
             if (!WOULDBLOCK(errno))
                 return -1;
-#if defined(ST_HAVE_IO_URING_BACKEND)
             {
                 struct msghdr msg;
-                URING_REQ(req, .kind = writing ? ST_IO_SEND : ST_IO_RECV,
+                SOCK_REQ(req, .kind = writing ? ST_IO_SEND : ST_IO_RECV,
                           .osfd = fd->osfd, .buf = (*iov)->iov_base,
                           .len = (*iov)->iov_len);
                 if (*iov_size > 1) {
@@ -438,10 +519,9 @@ static int resid_io(st_netfd_t fd, struct iovec **iov, int *iov_size,
                 }
                 /* Done by the ring: n is its result, or still -1 when
                  * the caller must poll and retry. */
-                if (URING_IO(&req, timeout, &n) && n < 0)
+                if (sock_io(&req, timeout, &n) && n < 0)
                     return -1;
             }
-#endif
         }
         if (n >= 0) {
             if (n == 0 && !writing)
@@ -449,7 +529,7 @@ static int resid_io(st_netfd_t fd, struct iovec **iov, int *iov_size,
             consume(iov, iov_size, (size_t)n);
             if (*iov_size == 0)
                 break;
-            if (!writing && URING_SKIP(fd)) {
+            if (!writing && sock_doomed(fd)) {
                 doomed = 1;             /* the operation is the wait */
                 continue;
             }
@@ -545,10 +625,14 @@ ssize_t st_writev(st_netfd_t fd, const struct iovec *iov, int iov_size,
         total += iov[i].iov_len;
     if (total == 0)
         return 0;
-    for (;;) {
+    n = 0;                              /* a file: the copy does it all */
+    while (!file_path(fd, timeout)) {
         n = ST_STAT_IO(writev, writev(fd->osfd, iov, iov_size));
-        if (n >= 0)
+        if (n >= 0) {
+            if ((size_t)n == total)
+                return (ssize_t)total;
             break;
+        }
         if (errno == EINTR)
             continue;
         if (!WOULDBLOCK(errno))
@@ -556,8 +640,6 @@ ssize_t st_writev(st_netfd_t fd, const struct iovec *iov, int iov_size,
         if (st_netfd_poll(fd, POLLOUT, timeout) < 0)
             return -1;
     }
-    if ((size_t)n == total)
-        return (ssize_t)total;
     /* Partial: continue on a private copy of the remaining vectors. */
     copy = iov_size <= LOCAL_IOV ? local : calloc((size_t)iov_size,
                                                    sizeof *copy);
@@ -570,7 +652,9 @@ ssize_t st_writev(st_netfd_t fd, const struct iovec *iov, int iov_size,
     left = iov_size;
     consume(&tmp, &left, (size_t)n);
     rv = 0;
-    if (left > 0) {
+    if (file_path(fd, timeout)) {
+        rv = file_resid(fd, &tmp, &left, timeout, 1);
+    } else if (left > 0) {
         if (st_netfd_poll(fd, POLLOUT, timeout) < 0)
             rv = -1;
         else
@@ -717,11 +801,73 @@ st_netfd_t st_open(const char *path, int oflags, mode_t mode)
     } while (osfd < 0 && errno == EINTR);
     if (osfd < 0)
         return NULL;
-    fd = _st_netfd_new(osfd, ST_NB_NONE);
+    fd = _st_netfd_new(osfd, ST_NB_NONE | ST_NB_STAT);
     if (fd == NULL) {
         err = errno;
         close(osfd);
         errno = err;
     }
     return fd;
+}
+
+/* ---- file extensions ------------------------------------------------- */
+
+ssize_t st_pread(st_netfd_t fd, void *buf, size_t nbyte, off_t offset,
+                 st_utime_t timeout)
+{
+    ssize_t n;
+
+    CHECK_FD(fd, -1);
+    if (offset < 0) {
+        errno = EINVAL;                 /* and -1 would mean "no offset" */
+        return -1;
+    }
+    if (file_path(fd, timeout)) {
+        _st_io_req_t req = { .kind = ST_IO_FREAD, .osfd = fd->osfd,
+                             .buf = buf, .len = nbyte, .off = offset };
+        return file_once(fd, &req, timeout);
+    }
+    IO_LOOP(n, fd, POLLIN, timeout, pread(fd->osfd, buf, nbyte, offset));
+    return n;
+}
+
+ssize_t st_pwrite(st_netfd_t fd, const void *buf, size_t nbyte,
+                  off_t offset, st_utime_t timeout)
+{
+    ssize_t n;
+
+    CHECK_FD(fd, -1);
+    if (offset < 0) {
+        errno = EINVAL;
+        return -1;
+    }
+    if (file_path(fd, timeout)) {
+        _st_io_req_t req = { .kind = ST_IO_FWRITE, .osfd = fd->osfd,
+                             .buf = (void *)(uintptr_t)buf, .len = nbyte,
+                             .off = offset };
+        return file_once(fd, &req, timeout);
+    }
+    IO_LOOP(n, fd, POLLOUT, timeout, pwrite(fd->osfd, buf, nbyte, offset));
+    return n;
+}
+
+static int sync_call(st_netfd_t fd, int kind, st_utime_t timeout)
+{
+    _st_io_req_t req = { .kind = kind, .off = -1 };
+
+    CHECK_FD(fd, -1);
+    req.osfd = fd->osfd;
+    if (file_path(fd, timeout))
+        return (int)file_once(fd, &req, timeout);
+    return (int)_st_file_call(&req);
+}
+
+int st_fsync(st_netfd_t fd, st_utime_t timeout)
+{
+    return sync_call(fd, ST_IO_FSYNC, timeout);
+}
+
+int st_fdatasync(st_netfd_t fd, st_utime_t timeout)
+{
+    return sync_call(fd, ST_IO_FDATASYNC, timeout);
 }

@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <sys/ioctl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "common.h"
@@ -15,7 +16,8 @@ st_netfd_t _st_netfd_new(int osfd, int how)
 {
     _st_vp_t *vp = VP;
     st_netfd_t fd;
-    int err;
+    struct stat sb;
+    int err, regular = 0;
 
     if (osfd < 0) {
         errno = EBADF;
@@ -27,6 +29,18 @@ st_netfd_t _st_netfd_new(int osfd, int how)
     }
     if (vp->ev->fd_new(osfd) < 0)
         return NULL;
+    /* Decided once: a regular file's calls go to the event system's
+     * file_io.  Sockets (open_socket, accept) are not asked. */
+    if (how & ST_NB_STAT) {
+        if (fstat(osfd, &sb) < 0) {
+            err = errno;                /* EBADF */
+            vp->ev->fd_free(osfd);
+            errno = err;
+            return NULL;
+        }
+        regular = S_ISREG(sb.st_mode);
+    }
+    how &= ST_NB_HOW;
     if (vp->netfd_free != NULL) {
         fd = vp->netfd_free;
         vp->netfd_free = fd->next;
@@ -45,6 +59,10 @@ st_netfd_t _st_netfd_new(int osfd, int how)
     fd->private_data = NULL;
     fd->destructor = NULL;
     fd->next = NULL;
+    fd->regular = regular;
+    fd->nfile = 0;
+    fd->fpos.owner = NULL;
+    ST_CLIST_INIT(&fd->fpos.wait_q);
 
     if (how != ST_NB_NONE) {
         int ok = -1;
@@ -72,7 +90,7 @@ st_netfd_t _st_netfd_new(int osfd, int how)
 
 st_netfd_t st_netfd_open(int osfd)
 {
-    return _st_netfd_new(osfd, ST_NB_FCNTL);
+    return _st_netfd_new(osfd, ST_NB_FCNTL | ST_NB_STAT);
 }
 
 st_netfd_t st_netfd_open_socket(int osfd)
@@ -103,6 +121,10 @@ int st_netfd_close(st_netfd_t fd)
 
     if (fd == NULL || !fd->inuse) {
         errno = EBADF;
+        return -1;
+    }
+    if (fd->nfile > 0) {
+        errno = EBUSY;                  /* a file call is in flight */
         return -1;
     }
     if (VP->ev->fd_close(fd->osfd) < 0)

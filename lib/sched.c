@@ -79,6 +79,8 @@ static _st_md_context_t *idle_main(void)
              * untouched errno on timeout. */
             int saved_errno = errno;
             vp->ev->dispatch();
+            if (_st_unlikely(vp->pool_rearm))
+                _st_pool_rearm();
             _st_check_clock();
             errno = saved_errno;
         }
@@ -619,6 +621,10 @@ void st_destroy(void)
         return;
     }
     me = vp->current;
+    /* File calls in flight use other threads' buffers: finish them (and
+     * the event system's operations) before any stack goes. */
+    _st_pool_destroy();
+    vp->ev->destroy();
     /* Release every other thread's stack; the caller keeps running on
      * its own (the process stack for the primordial thread). */
     for (q = vp->all_q.next; q != &vp->all_q; q = n) {
@@ -631,7 +637,6 @@ void st_destroy(void)
         _st_stack_free(t->stack);
     }
     _st_stack_free(vp->idle->stack);
-    vp->ev->destroy();
     _st_tfd_close();
     _st_netfd_destroy_all();
     _st_timer_reset();

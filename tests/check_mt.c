@@ -14,6 +14,8 @@ struct world {
     st_cond_t c;
     long counter;
     int failures;
+    st_netfd_t file;                    /* file I/O on this scheduler's pool
+                                           (or ring) */
 };
 
 static void *worker(void *arg)
@@ -35,6 +37,12 @@ static void *worker(void *arg)
         if (st_write(a, "ping", 4, st_test_usec(2000000)) != 4 ||
             st_read_fully(b, buf, 4, st_test_usec(2000000)) != 4 ||
             memcmp(buf, "ping", 4) != 0)
+            w->failures++;
+        if (st_pwrite(w->file, "file", 4, (off_t)i * 4,
+                      ST_UTIME_NO_TIMEOUT) != 4 ||
+            st_pread(w->file, buf, 4, (off_t)i * 4,
+                     ST_UTIME_NO_TIMEOUT) != 4 ||
+            memcmp(buf, "file", 4) != 0)
             w->failures++;
         st_usleep((st_utime_t)(i % 3) * 100);
     }
@@ -64,12 +72,25 @@ static void *os_thread(void *arg)
         w->failures++;
     w->m = st_mutex_new();
     w->c = st_cond_new();
+    {
+        char path[] = "/tmp/st-mt-XXXXXX";
+        int fd = mkstemp(path);
+        if (fd < 0)
+            w->failures++;
+        unlink(path);
+        w->file = st_netfd_open(fd);
+        if (w->file == NULL)
+            w->failures++;
+    }
     for (i = 0; i < NWORKERS; i++)
         t[i] = st_thread_create(worker, w, 1, 0);
     for (i = 0; i < NWORKERS; i++)
         if (st_thread_join(t[i], NULL) != 0)
             w->failures++;
     if (st_thread_getspecific(k) != w)
+        w->failures++;
+    if (st_fsync(w->file, ST_UTIME_NO_TIMEOUT) != 0 ||
+        st_netfd_close(w->file) != 0)
         w->failures++;
     st_mutex_destroy(w->m);
     st_cond_destroy(w->c);

@@ -86,7 +86,10 @@ def row(bench, var, key, label, unit, ratios=(), checks=(), target=""):
         span = f" [{min(per):.2f}–{max(per):.2f}]" if len(per) > 1 else ""
         rtxt.append(f"{rm:.2f}x {name}{span}")
         if limit is not None:
-            ok = rm < limit if strict else rm <= limit
+            if strict == "ge":
+                ok = rm >= limit
+            else:
+                ok = rm < limit if strict else rm <= limit
             verdict = ok if verdict is None else (verdict and ok)
     for kind, limit in checks:
         if kind == "max<=":
@@ -165,6 +168,20 @@ if "memory" in data:
         row("memory", f"asm-noregion-{n}", "create_ns",
             f"memory: create+first run, no guard regions, {n:,}", "ns/thread",
             ratios=[("guarded", "memory", f"asm-{n}", "create_ns", None, False)])
+
+# ---- file I/O ---------------------------------------------------------------
+if "fileio" in data:
+    for v, what in (("block", "blocking calls (pool size 0)"),
+                    ("pool", "helper pool, epoll"), ("uring", "io_uring")):
+        target = "" if v == "block" else "p99 < 2 ms"
+        row("fileio", v, "p50_us", f"fileio: sleepers' lateness p50, {what}", "µs")
+        row("fileio", v, "p99_us", f"fileio: sleepers' lateness p99, {what}", "µs",
+            checks=[] if v == "block" else [("median<", 2000)], target=target)
+        row("fileio", v, "max_us", f"fileio: sleepers' lateness max, {what}", "µs")
+        row("fileio", v, "mbps", f"fileio: writer throughput, {what}", "MiB/s",
+            ratios=[] if v == "block" else
+            [("block", "fileio", "block", "mbps", 0.8, "ge")],
+            target="" if v == "block" else "≥0.8x block")
 
 # ---- timers ---------------------------------------------------------------
 if "timers" in data:

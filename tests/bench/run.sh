@@ -4,7 +4,8 @@
 #
 #   tests/bench/run.sh [--quick] [--rounds N] [--no-install] [BENCH...]
 #
-# BENCH is any of: switch create memory timers http syscalls (default: all).
+# BENCH is any of: switch create memory timers http syscalls fileio
+# (default: all).
 # Everything is built into $ST_BENCH_DIR (default /tmp/st-bench); the
 # source tree is never written to.  Peers come from Debian packages; the
 # original State Threads 1.9 is unpacked privately (never installed).
@@ -23,12 +24,12 @@ while [ $# -gt 0 ]; do
     --rounds) ROUNDS=$2; shift ;;
     --no-install) INSTALL=0 ;;
     -h|--help) sed -n '3,12p' "$0"; exit 0 ;;
-    switch|create|memory|timers|http|syscalls) BENCHES+=("$1") ;;
+    switch|create|memory|timers|http|syscalls|fileio) BENCHES+=("$1") ;;
     *) echo "run.sh: unknown argument $1" >&2; exit 2 ;;
   esac
   shift
 done
-[ ${#BENCHES[@]} -eq 0 ] && BENCHES=(switch create memory timers http syscalls)
+[ ${#BENCHES[@]} -eq 0 ] && BENCHES=(switch create memory timers http syscalls fileio)
 want() { local b; for b in "${BENCHES[@]}"; do [ "$b" = "$1" ] && return 0; done; return 1; }
 
 # http rounds: 7 by default (ratios of adjacent runs, noisier than the
@@ -113,6 +114,7 @@ cc19() {  # ST 1.9's md.o has no .note.GNU-stack: quiet the linker about it
 log "building benchmarks into $BIN"
 for c in $CTXS; do cc_st bench_st-$c "$BSRC/bench_st.c" $c || die "build bench_st-$c"; done
 cc_st http_st-asm "$BSRC/http_st.c" asm || die "build http_st"
+cc_st fileio_bench "$BSRC/fileio_bench.c" asm || die "build fileio_bench"
 cc19 bench_st-st19 "$BSRC/bench_st.c"
 cc19 http_st-st19 "$BSRC/http_st.c"
 g++ $CFLAGS_B -o "$BIN/bench_boost" "$BSRC/bench_boost.cc" \
@@ -210,6 +212,21 @@ if want timers; then
       for v in $(rotate $r asm st19); do
         record timers "$v-$n" $r "$BIN/bench_st-$v" timers $n $TIMER_SECS
       done
+    done
+  done
+fi
+
+# ---- 4b. file I/O: 256 MiB written with an fsync every 4 MiB ------------
+# (in $TMPDIR) while 1,000 threads sleep 1 ms in a loop; not pinned, since
+# the helper pool and the ring's workers need the second CPU.
+if want fileio; then
+  FIO_ROUNDS=$(( ROUNDS > 3 ? 3 : ROUNDS ))
+  FIO_MIB=256; [ $QUICK = 1 ] && FIO_MIB=64
+  log "fileio: $FIO_ROUNDS rounds of $FIO_MIB MiB"
+  for ((r = 1; r <= FIO_ROUNDS; r++)); do
+    for v in $(rotate $r block pool uring); do
+      line=$("$BIN/fileio_bench" $v $FIO_MIB 1000 2>>"$OUT/stderr.log" | tail -1)
+      printf 'fileio\t%s\t%s\t%s\n' "$v" "$r" "${line:-failed=1}" >>"$RES"
     done
   done
 fi
