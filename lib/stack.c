@@ -24,22 +24,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <unistd.h>
 
 #include "common.h"
 #include "sanitizer.h"
 #include "stack.h"
-
-#ifndef MAP_ANONYMOUS
-#define MAP_ANONYMOUS MAP_ANON
-#endif
-#ifndef MAP_NORESERVE
-#define MAP_NORESERVE 0
-#endif
-#ifndef MAP_STACK
-#define MAP_STACK 0
-#endif
 
 /* Unguarded stacks get a never-written zone below them this many pages
  * deep: an overflow lands there (costing no memory until it happens) and
@@ -103,7 +92,7 @@ static void stack_unmap(_st_stack_t *s)
     ST_SAN_STACK_FREE(s);
     if (s->guarded)
         __atomic_sub_fetch(&guards_used, 1, __ATOMIC_RELAXED);
-    munmap(s->vaddr, s->vaddr_size);
+    _st_stack_os_unmap(s->vaddr, s->vaddr_size);
 }
 
 /* Another cached stack (the best fit, but never more than twice the
@@ -141,12 +130,10 @@ _st_stack_t *_st_stack_new_slow(size_t size)
         return NULL;
     }
     guarded = take_guard();
-    low = guarded ? page : RED_ZONE_PAGES * page;
+    low = guarded ? _st_stack_os_guard_len(page) : RED_ZONE_PAGES * page;
     total = low + size + reserve;
-    vaddr = mmap(NULL, total, PROT_READ | PROT_WRITE,
-                 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_STACK,
-                 -1, 0);
-    if (vaddr == MAP_FAILED) {
+    vaddr = _st_stack_os_map(total);
+    if (vaddr == NULL) {
         if (guarded)
             __atomic_sub_fetch(&guards_used, 1, __ATOMIC_RELAXED);
         errno = ENOMEM;
@@ -163,7 +150,7 @@ _st_stack_t *_st_stack_new_slow(size_t size)
     s->randomized = vp->randomize_stacks != 0;
     ST_CLIST_INIT(&s->links);
     if (guarded) {
-        if (mprotect(vaddr, page, PROT_NONE) == 0)
+        if (_st_stack_os_guard(vaddr, page) == low)
             s->guarded = 1;
         else
             __atomic_sub_fetch(&guards_used, 1, __ATOMIC_RELAXED);

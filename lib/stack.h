@@ -22,6 +22,17 @@
 #define MD_STACK_OVERHEAD   0
 #endif
 
+/* The operating system's side of a stack mapping (lib/stack_posix.c,
+ * lib/stack_win.c): map total bytes readable and writable (NULL on
+ * failure); turn the lowest part of a mapping into its guard, returning
+ * how many bytes lie below the usable bottom (0: no guard could be
+ * made); unmap. */
+char *_st_stack_os_map(size_t total) ST_HIDDEN;
+size_t _st_stack_os_guard(char *vaddr, size_t page) ST_HIDDEN;
+void _st_stack_os_unmap(char *vaddr, size_t total) ST_HIDDEN;
+/* Bytes a guard takes below the usable bottom, in pages. */
+size_t _st_stack_os_guard_len(size_t page) ST_HIDDEN;
+
 _st_stack_t *_st_stack_new_slow(size_t size) ST_HIDDEN;
 void _st_stack_randomize(_st_stack_t *s) ST_HIDDEN;
 

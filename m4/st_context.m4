@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: MIT
-# serial 2
+# serial 3
 #
 # ST_CONTEXT_PROBES
 # Probe the three context-switch methods.  Sets st_cv_ctx_asm,
@@ -15,7 +15,8 @@ AC_DEFUN([ST_CONTEXT_PROBES], [
 #if !defined(__GNUC__) && !defined(__clang__)
 #error need the GNU assembler dialect
 #endif
-__asm__(".pushsection .text\n.p2align 2\nst_conftest_label:\n.popsection\n");
+/* .text and .p2align: every object format (ELF, Mach-O, PE) has them. */
+__asm__(".text\n.p2align 2\nst_conftest_label:\n");
 ]], [])], [st_cv_ctx_asm=yes])])])
 
   AC_CHECK_HEADERS([ucontext.h])

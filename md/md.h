@@ -32,6 +32,12 @@ typedef struct _st_md_context {
     void *sp;                           /* saved stack pointer */
 } _st_md_context_t;
 #define ST_MD_METHOD "asm"
+#if defined(_WIN32)
+/* Bytes of a thread stack's allocation below its usable bottom (lo):
+ * md/x86_64-win.S sets the thread block's DeallocationStack this far
+ * below lo, and lib/stack_win.c puts the guard there. */
+#define ST_MD_STACK_LOW 20480
+#endif
 #elif defined(ST_MD_UCONTEXT)
 #include <ucontext.h>
 typedef struct _st_md_context {

@@ -1,0 +1,111 @@
+#!/bin/sh
+# SPDX-License-Identifier: MIT
+# tests/windows-check.sh - cross-build libst for Windows x64 (MinGW-w64)
+# and run the suites and the echo smoke test under Wine.
+#
+# Usage: tests/windows-check.sh [BUILDDIR]     (default: _build-win)
+# Needs x86_64-w64-mingw32-gcc and Wine (Debian: gcc-mingw-w64-x86-64,
+# mingw-w64, wine64).  Configures BUILDDIR for --host=x86_64-w64-mingw32
+# unless it already is, builds the DLL, the static library and the test
+# programs, runs every suite (each test in a process of its own, see
+# tests/compat/check.h), prints the pass/fail/skip counts and the skipped
+# tests with their reasons, and exits non-zero on any failure or error.
+set -u
+
+srcdir=$(cd "$(dirname "$0")/.." && pwd)
+build=${1:-_build-win}
+host=x86_64-w64-mingw32
+WINE=${WINE:-/usr/lib/wine/wine64}
+[ -x "$WINE" ] || WINE=$(command -v wine64 || command -v wine || echo wine)
+
+mkdir -p "$build" || exit 2
+build=$(cd "$build" && pwd)
+cd "$build" || exit 2
+if [ ! -f Makefile ] || ! grep -q "^host = $host" Makefile; then
+    [ -x "$srcdir/configure" ] || (cd "$srcdir" && autoreconf -fi) || exit 2
+    "$srcdir/configure" --host=$host --enable-werror -q || exit 2
+fi
+make -s -j2 >/dev/null || { make; exit 2; }
+make -s -j2 check TESTS= >/dev/null || { make check TESTS=; exit 2; }
+
+# The DLLs: ours, then MinGW's runtime (winpthread, libgcc).
+gccdll=$(dirname "$($host-gcc -print-libgcc-file-name)")
+WINEPATH="$build/lib/.libs;/usr/$host/lib;$gccdll"
+WINEDEBUG=${WINEDEBUG:--all}
+CK_DEFAULT_TIMEOUT=${CK_DEFAULT_TIMEOUT:-60}
+export WINEPATH WINEDEBUG CK_DEFAULT_TIMEOUT
+
+# A program libtool built against the DLL lives in .libs/.
+exe() {
+    if [ -f "$(dirname "$1")/.libs/$(basename "$1").exe" ]; then
+        echo "$(dirname "$1")/.libs/$(basename "$1").exe"
+    else
+        echo "$1.exe"
+    fi
+}
+
+log=$build/windows-check.log
+: >"$log"
+checks=0 failures=0 errors=0 skipped=0 broken=0
+for suite in context sched thread sync key time io poll eventsys stack \
+             mt fault load; do
+    prog=$(exe tests/check_$suite)
+    if [ ! -f "$prog" ]; then
+        echo "FAIL: tests/check_$suite was not built"
+        broken=$((broken + 1))
+        continue
+    fi
+    out=$("$WINE" "$prog" 2>&1)
+    rc=$?
+    printf '%s\n' "$out" >>"$log"
+    line=$(printf '%s\n' "$out" | grep -E '^[0-9]+%: Checks:' | tail -1)
+    if [ -z "$line" ]; then
+        echo "FAIL: check_$suite: no summary (exit status $rc)"
+        printf '%s\n' "$out" | tail -5 | sed 's/^/  | /'
+        broken=$((broken + 1))
+        continue
+    fi
+    echo "check_$suite: $line"
+    printf '%s\n' "$out" | grep -E ':[FE]:' | sed 's/^/  | /'
+    set -- $(printf '%s\n' "$line" |
+             sed 's/.*Checks: \([0-9]*\), Failures: \([0-9]*\), Errors: \([0-9]*\), Skipped: \([0-9]*\).*/\1 \2 \3 \4/')
+    checks=$((checks + $1)) failures=$((failures + $2))
+    errors=$((errors + $3)) skipped=$((skipped + $4))
+    [ "$rc" -eq 0 ] || [ "$2$3" != 00 ] || broken=$((broken + 1))
+done
+
+# The echo example and its smoke client, over loopback.
+smoke_ok=0
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/libst-win.XXXXXX") || exit 2
+"$WINE" "$(exe examples/echo)" 0 >"$tmp/echo.out" 2>&1 &
+echo_pid=$!
+port=
+i=0
+while [ $i -lt 600 ] && [ -z "$port" ]; do
+    port=$(sed -n 's/^listening on 127\.0\.0\.1:\([0-9]*\).*/\1/p' \
+           "$tmp/echo.out" 2>/dev/null)
+    [ -n "$port" ] || sleep 0.1
+    i=$((i + 1))
+done
+if [ -n "$port" ] &&
+   "$WINE" "$(exe examples/smoke_client)" echo "$port" >"$tmp/client.out" 2>&1
+then
+    echo "PASS: echo example round trip under Wine (port $port)"
+    smoke_ok=1
+else
+    echo "FAIL: echo example under Wine"
+    sed 's/^/  | /' "$tmp/echo.out" "$tmp/client.out" 2>/dev/null
+fi
+kill "$echo_pid" 2>/dev/null
+wait "$echo_pid" 2>/dev/null
+rm -rf "$tmp"
+
+echo
+echo "Skipped on Windows:"
+grep '^SKIP:' "$log" | sed 's/^SKIP:/  /'
+passed=$((checks - failures - errors))
+echo
+echo "Windows suite under Wine: $passed passed, $failures failed," \
+     "$errors errors, $skipped skipped ($checks run)"
+[ $failures -eq 0 ] && [ $errors -eq 0 ] && [ $broken -eq 0 ] &&
+    [ $smoke_ok -eq 1 ]
