@@ -4,6 +4,9 @@
  * The Windows x64 ABI makes rbx, rbp, rdi, rsi, r12-r15 and xmm6-xmm15
  * callee-saved, with MXCSR's control bits and the x87 control word.  A
  * thread's stack bounds live in the thread information block (gs:):
+ *   gs:0x00   ExceptionList       unused by Windows on x64; Wine keeps
+ *                                 its own handler frames there, which
+ *                                 live on the stack they were made on
  *   gs:0x08   StackBase           top of the stack (exclusive)
  *   gs:0x10   StackLimit          lowest committed address
  *   gs:0x1478 DeallocationStack   start of the stack's allocation
@@ -14,9 +17,10 @@
  * Saved state, on the suspended context's own stack, lowest address first:
  *   [sp+0]    MXCSR (4 bytes) and x87 control word (2 bytes), 8-byte slot
  *   [sp+8]    xmm6 ... xmm15        (16-byte aligned: sp is 8 mod 16)
- *   [sp+168]  StackBase, StackLimit, DeallocationStack
- *   [sp+192]  r15, r14, r13, r12, rsi, rdi, rbx, rbp
- *   [sp+256]  return address
+ *   [sp+168]  padding
+ *   [sp+176]  ExceptionList, StackBase, StackLimit, DeallocationStack
+ *   [sp+208]  r15, r14, r13, r12, rsi, rdi, rbx, rbp
+ *   [sp+272]  return address
  * The context object holds only sp (offset 0).
  */
 #define ST_ASM 1
@@ -44,7 +48,8 @@
         movaps  120(%rsp), %xmm13
         movaps  136(%rsp), %xmm14
         movaps  152(%rsp), %xmm15
-        addq    $168, %rsp
+        addq    $176, %rsp
+        popq    %gs:0x00
         popq    %gs:0x08
         popq    %gs:0x10
         popq    %gs:0x1478
@@ -75,7 +80,8 @@ ST_FUNC_BEGIN(_st_md_switch)
         pushq   %gs:0x1478
         pushq   %gs:0x10
         pushq   %gs:0x08
-        subq    $168, %rsp
+        pushq   %gs:0x00
+        subq    $176, %rsp
         stmxcsr (%rsp)
         fnstcw  4(%rsp)
         movaps  %xmm6, 8(%rsp)
@@ -118,7 +124,8 @@ ST_FUNC_BEGIN(_st_md_init)
         movq    %rax, -96(%r8)          /* DeallocationStack */
         movq    %rdx, -104(%r8)         /* StackLimit = lo */
         movq    %r8, -112(%r8)          /* StackBase = hi */
-        leaq    -280(%r8), %rax         /* sp: 8 mod 16, as in a switch */
+        movq    $-1, -120(%r8)          /* ExceptionList: empty */
+        leaq    -296(%r8), %rax         /* sp: 8 mod 16, as in a switch */
         pxor    %xmm0, %xmm0            /* xmm6-15 of a new thread: 0 */
         movaps  %xmm0, 8(%rax)
         movaps  %xmm0, 24(%rax)

@@ -255,32 +255,39 @@ int _st_win_accept(int fd, struct sockaddr *addr, socklen_t *len)
     return s == INVALID_SOCKET ? fail() : (int)s;
 }
 
+/* Is addr of another family than the socket's? */
+static int other_family(int fd, const struct sockaddr *addr)
+{
+    WSAPROTOCOL_INFOA pi;
+    int n = sizeof pi;
+
+    return addr != NULL &&
+           getsockopt((SOCKET)fd, SOL_SOCKET, SO_PROTOCOL_INFOA, (char *)&pi,
+                      &n) == 0 &&
+           pi.iAddressFamily != addr->sa_family;
+}
+
 int _st_win_connect(int fd, const struct sockaddr *addr, socklen_t len)
 {
+    int err;
+
     if (connect((SOCKET)fd, addr, len) == 0)
         return 0;
-    switch (WSAGetLastError()) {
+    err = WSAGetLastError();
+    switch (err) {
     case WSAEWOULDBLOCK:                /* POSIX: in progress */
         errno = EINPROGRESS;
         return -1;
     case WSAEINVAL:                     /* an earlier one still running */
         errno = EALREADY;
         return -1;
-    case WSAEFAULT: {                   /* an address of another family? */
-        WSAPROTOCOL_INFOA pi;
-        int n = sizeof pi;
-        if (addr != NULL &&
-            getsockopt((SOCKET)fd, SOL_SOCKET, SO_PROTOCOL_INFOA,
-                       (char *)&pi, &n) == 0 &&
-            pi.iAddressFamily != addr->sa_family) {
-            errno = EAFNOSUPPORT;
-            return -1;
-        }
-        errno = EFAULT;
+    case WSAEFAULT:                     /* Windows, Wine: an address of */
+    case WSAEOPNOTSUPP:                 /* another family */
+        errno = other_family(fd, addr) ? EAFNOSUPPORT : _st_win_errno(err);
         return -1;
-    }
     default:
-        return fail();
+        errno = _st_win_errno(err);
+        return -1;
     }
 }
 

@@ -33,7 +33,7 @@
 { "eventsys", "lifecycle", "init_ignores_sigpipe", NOSIG },
 { "eventsys", "lifecycle", "fork_after_init_both_work", NOFORK },
 { "stack", "overflow", "guard_page_overflow_named",
-  "runs the overflow in a forked child; tests/check_stack_win covers it" },
+  "runs the overflow in a forked child; tests/win-overflow.c covers it" },
 { "stack", "overflow", "overflow_detected_beyond_guard_budget", NOFORK },
 { "fault", "fault", "accept_emfile", NOFDNUM },
 { "fault", "fault", "signals_during_waits", NOSIG },
