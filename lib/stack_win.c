@@ -18,6 +18,7 @@
  */
 #include "config.h"
 
+#include <winsock2.h>                   /* before windows.h, always */
 #include <windows.h>
 
 #include "common.h"

@@ -133,7 +133,7 @@ fi
 
 echo
 echo "Skipped on Windows:"
-grep '^SKIP:' "$log" | sed 's/^SKIP:/  /'
+grep "^SKIP:" "$log" | sed "s/^SKIP:/  /"
 passed=$((checks - failures - errors))
 echo
 echo "Windows suite under Wine: $passed passed, $failures failed," \

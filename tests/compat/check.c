@@ -43,12 +43,13 @@ struct SRunner {
 
 struct skip {
     const char *suite, *tcase, *test;   /* what is skipped ("*": any) */
+    int iter;                           /* loop index, or -1 for all */
     const char *reason;                 /* why it cannot apply here */
 };
 
 static const struct skip skips[] = {
 #include "skips.h"
-    { NULL, NULL, NULL, NULL }
+    { NULL, NULL, NULL, -1, NULL }
 };
 
 /* The test being run in this process (for failure messages). */
@@ -163,14 +164,15 @@ void _ck_failed(const char *file, int line, const char *fmt, ...)
 }
 
 static const char *skip_reason(const char *suite, const char *tcase,
-                               const char *test)
+                               const char *test, int iter)
 {
     const struct skip *k;
 
     for (k = skips; k->suite != NULL; k++) {
         if ((strcmp(k->suite, "*") == 0 || strcmp(k->suite, suite) == 0) &&
             (strcmp(k->tcase, "*") == 0 || strcmp(k->tcase, tcase) == 0) &&
-            (strcmp(k->test, "*") == 0 || strcmp(k->test, test) == 0))
+            (strcmp(k->test, "*") == 0 || strcmp(k->test, test) == 0) &&
+            (k->iter < 0 || k->iter == iter))
             return k->reason;
     }
     return NULL;
@@ -292,15 +294,15 @@ void srunner_run_all(SRunner *sr, enum print_output mode)
             continue;
         for (j = 0; j < tc->ntests; j++) {
             const struct test *t = &tc->tests[j];
-            const char *why = skip_reason(s->name, tc->name, t->name);
-            if (why != NULL) {
-                printf("SKIP:%s:%s:%s: %s\n", s->name, tc->name, t->name,
-                       why);
-                sr->skipped += t->end - t->start;
-                continue;
-            }
             for (i = t->start; i < t->end; i++) {
+                const char *why = skip_reason(s->name, tc->name, t->name, i);
                 int r;
+                if (why != NULL) {
+                    printf("SKIP:%s:%s:%s:%d: %s\n", s->name, tc->name,
+                           t->name, i, why);
+                    sr->skipped++;
+                    continue;
+                }
                 sr->checks++;
                 if (in_process) {
                     cur_tcase = tc->name;
