@@ -77,12 +77,18 @@ typedef struct _st_stack {
     char *top;                          /* highest usable address (excl.) */
     size_t size;                        /* usable bytes, >= the request */
     unsigned int gen;                   /* times this mapping was used */
-    int guarded;                        /* has a PROT_NONE guard page */
+    int guarded;                        /* ST_GUARD_*: what the low zone is */
     int randomized;                     /* has a spare page for st_randomize_stacks */
     void *tcb;                          /* where the thread block goes */
     unsigned int valgrind_id;           /* VALGRIND_STACK_REGISTER id */
     void *tsan_fiber;                   /* ThreadSanitizer fiber */
 } _st_stack_t;
+
+enum {
+    ST_GUARD_NONE,                      /* never-written: switch-time check */
+    ST_GUARD_PAGES,                     /* PROT_NONE, within the budget */
+    ST_GUARD_REGION                     /* MADV_GUARD_INSTALL markers */
+};
 
 /* ---- threads ---------------------------------------------------------- */
 enum {
@@ -282,7 +288,7 @@ void _st_timer_reset(void) ST_HIDDEN;
 /* stack.c */
 void _st_stack_cache_trim(size_t keep) ST_HIDDEN;
 void _st_stack_overflow(_st_thread_t *t) ST_HIDDEN __attribute__((noreturn));
-void _st_stack_overflow_report(_st_thread_t *t) ST_HIDDEN;
+void _st_stack_overflow_report(_st_thread_t *t, const char *how) ST_HIDDEN;
 int _st_stack_in_guard(const _st_thread_t *t, const void *addr) ST_HIDDEN;
 
 /* guard.c */

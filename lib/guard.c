@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
-/* guard.c - naming a stack overflow when a thread hits its guard page. */
+/* guard.c - naming a stack overflow when a thread hits its guard zone. */
 /*
- * A thread that runs into its guard page gets SIGSEGV on a stack it can
+ * A thread that runs into the guard zone below its stack (or, with no
+ * guard, faults just below the never-written zone) gets SIGSEGV on a stack it can
  * no longer use, so the report needs a signal stack of its own.  When the
  * program has no SIGSEGV handler of its own, st_init installs one that
  * runs on a per-OS-thread alternate stack, says which thread overflowed,
@@ -30,7 +31,8 @@ static void on_segv(int sig, siginfo_t *si, void *uctx)
 
     (void)uctx;
     if (t != NULL && si != NULL && _st_stack_in_guard(t, si->si_addr))
-        _st_stack_overflow_report(t);
+        _st_stack_overflow_report(t, "ran off the bottom of its "
+                                  "stack, the process dies of SIGSEGV");
     memset(&dfl, 0, sizeof dfl);
     dfl.sa_handler = SIG_DFL;
     sigemptyset(&dfl.sa_mask);

@@ -41,7 +41,8 @@ static LONG CALLBACK on_exception(EXCEPTION_POINTERS *ep)
     t = VP->current;
     if (t == NULL || !_st_stack_in_guard(t, addr))
         return EXCEPTION_CONTINUE_SEARCH;
-    _st_stack_overflow_report(t);
+    _st_stack_overflow_report(t, "ran into the guard page below its "
+                              "stack; ending the process");
     TerminateProcess(GetCurrentProcess(), (UINT)STATUS_STACK_OVERFLOW);
     return EXCEPTION_CONTINUE_SEARCH;
 }

@@ -3,20 +3,29 @@
 /*
  * Layout of one mapping (addresses grow to the right):
  *
- *   | low page | usable stack ...........| thread block | stack header |
- *   vaddr      bottom                    top/tcb                       end
+ *   | low zone | usable stack ........| slack | thread block | header |
+ *   vaddr      bottom                 top     tcb                   end
  *
- * The low page is PROT_NONE (a guard) while the process-wide guard budget
- * lasts; each guard splits the mapping in two, and vm.max_map_count caps
- * the mappings of a process.  Beyond the budget the low zone (a few
- * pages) stays readable and is never written: it reads as zeroes (the
- * shared zero page, costing no memory), so a non-zero word at its top, or
- * a stack pointer below bottom at a switch, means the thread overflowed.
+ * The low zone (LOW_ZONE bytes) is a guard, the first kind that works:
+ *  - a guard region (Linux 6.13+, madvise MADV_GUARD_INSTALL): page-table
+ *    markers that fault on any access, cost no memory and do not split
+ *    the mapping, so every stack has one at any thread count;
+ *  - else PROT_NONE pages while the process-wide guard budget lasts (each
+ *    splits the mapping in two, and vm.max_map_count caps the mappings of
+ *    a process);
+ *  - else nothing: the zone stays readable and is never written, so it
+ *    reads as zeroes (the shared zero page, costing no memory), and a
+ *    non-zero word at its top, or a stack pointer below bottom at a
+ *    switch, means the thread overflowed.
+ * A cached stack keeps its guard, so a guard costs one system call per
+ * mapping, not per thread.
  *
  * The thread block sits at the top of the stack so that a sleeping thread
  * touches a single page.  Its position moves by 64 bytes each time the
  * mapping is reused, so a stale handle to an earlier thread on the same
- * stack does not find a valid block.
+ * stack does not find a valid block; the stack top stays below the lowest
+ * position, so every thread's first frame sits at the same offset in its
+ * page (unless st_randomize_stacks moves it on purpose).
  */
 #include "config.h"
 
@@ -30,10 +39,20 @@
 #include "sanitizer.h"
 #include "stack.h"
 
-/* Unguarded stacks get a never-written zone below them this many pages
- * deep: an overflow lands there (costing no memory until it happens) and
- * is caught at the next switch before it reaches a neighbour. */
-#define RED_ZONE_PAGES      4
+/* The zone below each stack.  64-bit address space is plentiful, so the
+ * zone is deep enough that a frame with a large local array (up to about
+ * 64 KiB) that jumps over its top still lands inside it.  32-bit hosts
+ * cannot spare that for 100,000 stacks: one page when guarded, four
+ * never-written pages when not. */
+#define LOW_ZONE_64         (64 * 1024)
+#define RED_ZONE_PAGES_32   4
+
+static size_t low_zone(size_t page, int guarded)
+{
+    if (sizeof(void *) >= 8)
+        return LOW_ZONE_64 > page ? LOW_ZONE_64 : page;
+    return guarded ? page : RED_ZONE_PAGES_32 * page;
+}
 
 /* Guard pages in use by all schedulers of the process. */
 static long guards_used;
@@ -90,7 +109,7 @@ void _st_stack_randomize(_st_stack_t *s)
 static void stack_unmap(_st_stack_t *s)
 {
     ST_SAN_STACK_FREE(s);
-    if (s->guarded)
+    if (s->guarded == ST_GUARD_PAGES)
         __atomic_sub_fetch(&guards_used, 1, __ATOMIC_RELAXED);
     _st_stack_os_unmap(s->vaddr, s->vaddr_size);
 }
@@ -129,32 +148,38 @@ _st_stack_t *_st_stack_new_slow(size_t size)
         errno = ENOMEM;
         return NULL;
     }
-    guarded = take_guard();
-    low = guarded ? _st_stack_os_guard_len(page) : RED_ZONE_PAGES * page;
+    /* Map for the deeper zone first: whether it gets a guard region is
+     * known only once it exists, and a guard page needs the budget. */
+    low = low_zone(page, 1);
+    if (low_zone(page, 0) > low)
+        low = low_zone(page, 0);
     total = low + size + reserve;
     vaddr = _st_stack_os_map(total);
     if (vaddr == NULL) {
-        if (guarded)
-            __atomic_sub_fetch(&guards_used, 1, __ATOMIC_RELAXED);
         errno = ENOMEM;
         return NULL;
     }
     s = (_st_stack_t *)(void *)(vaddr + total -
                                 ST_ALIGN_UP(sizeof(_st_stack_t), TCB_STEP));
+    s->guarded = ST_GUARD_NONE;
+    if (_st_stack_os_guard_region(vaddr, low, page)) {
+        s->guarded = ST_GUARD_REGION;
+    } else {
+        guarded = take_guard();
+        if (guarded && _st_stack_os_protect_none(vaddr + low -
+                                                 low_zone(page, 1),
+                                                 low_zone(page, 1)) == 0)
+            s->guarded = ST_GUARD_PAGES;
+        else if (guarded)
+            __atomic_sub_fetch(&guards_used, 1, __ATOMIC_RELAXED);
+    }
     s->vaddr = vaddr;
     s->vaddr_size = total;
     s->bottom = vaddr + low;
     s->size = size;
     s->gen = 0;
-    s->guarded = 0;
     s->randomized = vp->randomize_stacks != 0;
     ST_CLIST_INIT(&s->links);
-    if (guarded) {
-        if (_st_stack_os_guard(vaddr, page) == low)
-            s->guarded = 1;
-        else
-            __atomic_sub_fetch(&guards_used, 1, __ATOMIC_RELAXED);
-    }
     _st_stack_place(s, vaddr + total);
     ST_SAN_STACK_NEW(s);
     return s;
@@ -198,8 +223,9 @@ static size_t put_num(char *buf, size_t at, size_t cap, uintptr_t v,
     return at;
 }
 
-/* Report a stack overflow of t on stderr; safe in a signal handler. */
-void _st_stack_overflow_report(_st_thread_t *t)
+/* Report a stack overflow of t on stderr, ending with how it was found;
+ * safe in a signal handler. */
+void _st_stack_overflow_report(_st_thread_t *t, const char *how)
 {
     char msg[200];
     size_t n = 0;
@@ -213,25 +239,34 @@ void _st_stack_overflow_report(_st_thread_t *t)
     }
     n = put_str(msg, n, sizeof msg, ", stack size ");
     n = put_num(msg, n, sizeof msg, t->stack ? t->stack->size : 0, 10);
-    n = put_str(msg, n, sizeof msg, " bytes; aborting\n");
+    n = put_str(msg, n, sizeof msg, " bytes; ");
+    n = put_str(msg, n, sizeof msg, how);
+    n = put_str(msg, n, sizeof msg, "\n");
     (void)!write(2, msg, n);
 }
 
 void _st_stack_overflow(_st_thread_t *t)
 {
-    _st_stack_overflow_report(t);
+    _st_stack_overflow_report(t, "found at a switch, aborting");
     abort();
 }
 
-/* Is addr inside the guard page of t's stack? */
+/* Is a fault at addr an overflow of t's stack?  Anywhere in its low zone
+ * (guarded), or as far below an unguarded zone as the zone is deep: a
+ * sequential overflow of an unguarded stack writes through its zone and
+ * faults just below it if nothing is mapped there. */
 int _st_stack_in_guard(const _st_thread_t *t, const void *addr)
 {
     const _st_stack_t *s = t->stack;
+    const char *a = addr;
+    size_t zone;
 
-    return s != NULL && s->guarded && (const char *)addr >= s->vaddr &&
-           (const char *)addr < s->bottom;
+    if (s == NULL)
+        return 0;
+    zone = (size_t)(s->bottom - s->vaddr);
+    return a < s->bottom &&
+           (a >= s->vaddr || (size_t)(s->vaddr - a) <= zone);
 }
-
 
 int st_randomize_stacks(int on)
 {

@@ -24,27 +24,30 @@
 
 /* The operating system's side of a stack mapping (lib/stack_posix.c,
  * lib/stack_win.c): map total bytes readable and writable (NULL on
- * failure); turn the lowest part of a mapping into its guard, returning
- * how many bytes lie below the usable bottom (0: no guard could be
- * made); unmap. */
+ * failure) and unmap them; put a guard that needs no budget on the zone
+ * [addr, addr + len) below a stack (1 if done: a guard region on Linux,
+ * the guard page of Windows); make [addr, addr + len) inaccessible
+ * (0, or -1: a guard page, within the budget). */
 char *_st_stack_os_map(size_t total) ST_HIDDEN;
-size_t _st_stack_os_guard(char *vaddr, size_t page) ST_HIDDEN;
 void _st_stack_os_unmap(char *vaddr, size_t total) ST_HIDDEN;
-/* Bytes a guard takes below the usable bottom, in pages. */
-size_t _st_stack_os_guard_len(size_t page) ST_HIDDEN;
+int _st_stack_os_guard_region(char *addr, size_t len, size_t page) ST_HIDDEN;
+int _st_stack_os_protect_none(char *addr, size_t len) ST_HIDDEN;
 
 _st_stack_t *_st_stack_new_slow(size_t size) ST_HIDDEN;
 void _st_stack_randomize(_st_stack_t *s) ST_HIDDEN;
 
-/* Place the header, thread block and stack top for this use. */
+/* Place the header, thread block and stack top for this use.  The block
+ * takes one of TCB_ROTATIONS slots in turn (a stale handle then misses);
+ * the stack top stays below the lowest slot, at the same offset in its
+ * page for every use of every mapping. */
 static inline void _st_stack_place(_st_stack_t *s, char *end)
 {
     size_t hdr = ST_ALIGN_UP(sizeof(_st_stack_t), TCB_STEP);
     size_t tcb = ST_ALIGN_UP(sizeof(_st_thread_t), TCB_STEP);
-    char *t = end - hdr - tcb - (s->gen % TCB_ROTATIONS) * TCB_STEP;
+    char *slot0 = end - hdr - tcb;
 
-    s->tcb = t;
-    s->top = t;
+    s->tcb = slot0 - (s->gen % TCB_ROTATIONS) * TCB_STEP;
+    s->top = slot0 - (TCB_ROTATIONS - 1) * TCB_STEP;
     /* Randomised mappings have a spare page below the top. */
     if (_st_unlikely(s->randomized) && VP->randomize_stacks)
         _st_stack_randomize(s);

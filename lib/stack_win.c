@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /* stack_win.c - thread stack mappings from VirtualAlloc, with a guard. */
 /*
- * Below the usable bottom of a guarded stack (ST_MD_STACK_LOW bytes):
+ * The zone below a stack's usable bottom (stack.c's 64 KiB low zone,
+ * ST_MD_STACK_LOW):
  *
  *   | room for the overflow handler (RW) | guard page (PAGE_GUARD) | usable
  *   vaddr                                                          bottom
@@ -12,9 +13,8 @@
  * that names the thread.  A PAGE_GUARD page turns writable on its first
  * touch: the frame pushed for that fault fits.  The thread block's
  * bounds (md/x86_64-win.S) cover this whole allocation, so Windows (and
- * Wine) treat it as a thread stack: the guard fault is reported as
- * STATUS_GUARD_PAGE_VIOLATION or, after the room is used up,
- * STATUS_STACK_OVERFLOW.
+ * Wine) treat it as a thread stack.  The guard costs no budget: it is
+ * stack.c's "guard region" kind.
  */
 #include "config.h"
 
@@ -30,24 +30,25 @@ char *_st_stack_os_map(size_t total)
                         PAGE_READWRITE);
 }
 
-size_t _st_stack_os_guard_len(size_t page)
-{
-    (void)page;
-    return ST_MD_STACK_LOW;
-}
-
-size_t _st_stack_os_guard(char *vaddr, size_t page)
-{
-    DWORD old;
-
-    if (!VirtualProtect(vaddr + ST_MD_STACK_LOW - page, page,
-                        PAGE_READWRITE | PAGE_GUARD, &old))
-        return 0;
-    return ST_MD_STACK_LOW;
-}
-
 void _st_stack_os_unmap(char *vaddr, size_t total)
 {
     (void)total;
     VirtualFree(vaddr, 0, MEM_RELEASE);
+}
+
+int _st_stack_os_guard_region(char *addr, size_t len, size_t page)
+{
+    DWORD old;
+
+    /* md/x86_64-win.S puts DeallocationStack ST_MD_STACK_LOW below lo. */
+    ST_ASSERT(len == ST_MD_STACK_LOW);
+    return VirtualProtect(addr + len - page, page,
+                          PAGE_READWRITE | PAGE_GUARD, &old) != 0;
+}
+
+int _st_stack_os_protect_none(char *addr, size_t len)
+{
+    DWORD old;
+
+    return VirtualProtect(addr, len, PAGE_NOACCESS, &old) ? 0 : -1;
 }

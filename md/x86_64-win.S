@@ -31,7 +31,7 @@
  * allocation (lib/stack_win.c: the overflow handler's room and the
  * guard page); DeallocationStack is that far below lo.  Keep equal to
  * ST_MD_STACK_LOW in md/md.h. */
-#define STACK_LOW 20480
+#define STACK_LOW 65536
 
         .text
 

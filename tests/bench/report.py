@@ -162,6 +162,9 @@ if "memory" in data:
         row("memory", f"asm-{n}", "create_ns", f"memory: create+first run, {n:,}", "ns/thread",
             ratios=[("ST1.9", "memory", f"st19-{n}", "create_ns", None, False)])
         row("memory", f"st19-{n}", "create_ns", f"memory: create+first run, {n:,}", "ns/thread")
+        row("memory", f"asm-noregion-{n}", "create_ns",
+            f"memory: create+first run, no guard regions, {n:,}", "ns/thread",
+            ratios=[("guarded", "memory", f"asm-{n}", "create_ns", None, False)])
 
 # ---- timers ---------------------------------------------------------------
 if "timers" in data:

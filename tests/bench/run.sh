@@ -193,6 +193,11 @@ if want memory; then
         [ $QUICK = 1 ] && [ $n = 1000000 ] && [ $v = st19 ] && continue
         record memory "$v-$n" $r "$BIN/bench_st-$v" memory $n
       done
+      # ours again with guard regions off (fallback guards): what the
+      # madvise(MADV_GUARD_INSTALL) of each new stack costs a create
+      [ $QUICK = 1 ] && [ $n = 1000000 ] && continue
+      record memory "asm-noregion-$n" $r \
+          env LIBST_NO_GUARD_REGIONS=1 "$BIN/bench_st-asm" memory $n
     done
   done
 fi

@@ -8,6 +8,7 @@
  * abort, or the timeout).  The summary line is Check's, plus the number
  * of tests skipped by name (skips.h).
  */
+#define __USE_MINGW_ANSI_STDIO 1        /* C99 printf: %lld, %zu */
 #include <winsock2.h>
 #include <windows.h>
 #include <stdarg.h>

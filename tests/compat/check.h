@@ -43,7 +43,7 @@ int srunner_ntests_failed(SRunner *sr);
 void srunner_free(SRunner *sr);
 
 void _ck_failed(const char *file, int line, const char *fmt, ...)
-    __attribute__((noreturn, format(printf, 3, 4)));
+    __attribute__((noreturn, format(gnu_printf, 3, 4)));
 void _ck_mark(const char *file, int line);
 
 #define ck_abort_msg(...) _ck_failed(__FILE__, __LINE__, __VA_ARGS__)
@@ -54,13 +54,13 @@ void _ck_mark(const char *file, int line);
     ck_assert_msg((e), "Assertion '%s' failed", #e)
 
 #define _ck_cmp_int(X, OP, Y) do { \
-    intmax_t _x = (X), _y = (Y); \
-    ck_assert_msg(_x OP _y, "Assertion '%s' failed: %s == %jd, %s == %jd", \
+    long long _x = (X), _y = (Y); \
+    ck_assert_msg(_x OP _y, "Assertion '%s' failed: %s == %lld, %s == %lld", \
                   #X " " #OP " " #Y, #X, _x, #Y, _y); \
 } while (0)
 #define _ck_cmp_uint(X, OP, Y) do { \
-    uintmax_t _x = (X), _y = (Y); \
-    ck_assert_msg(_x OP _y, "Assertion '%s' failed: %s == %ju, %s == %ju", \
+    unsigned long long _x = (X), _y = (Y); \
+    ck_assert_msg(_x OP _y, "Assertion '%s' failed: %s == %llu, %s == %llu", \
                   #X " " #OP " " #Y, #X, _x, #Y, _y); \
 } while (0)
 #define _ck_cmp_ptr(X, OP, Y) do { \

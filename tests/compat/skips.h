@@ -33,9 +33,13 @@
 { "eventsys", "lifecycle", "select_keeps_hard_limit", -1, NOFDNUM },
 { "eventsys", "lifecycle", "init_ignores_sigpipe", -1, NOSIG },
 { "eventsys", "lifecycle", "fork_after_init_both_work", -1, NOFORK },
-{ "stack", "overflow", "guard_page_overflow_named", -1,
-  "runs the overflow in a forked child; tests/win-overflow.c covers it" },
-{ "stack", "overflow", "overflow_detected_beyond_guard_budget", -1, NOFORK },
+#define OVERFLOW_FORK \
+    "runs the overflow in a forked child; tests/win-overflow.c covers it"
+{ "stack", "overflow", "nonswitching_overflow_100_threads", -1, OVERFLOW_FORK },
+{ "stack", "overflow", "big_frame_jump_caught", -1, OVERFLOW_FORK },
+{ "stack", "overflow", "switching_overflow_100000_threads", -1, OVERFLOW_FORK },
+{ "stack", "overflow", "overflow_just_below_unguarded_stack", -1,
+  OVERFLOW_FORK },
 { "fault", "fault", "accept_emfile", -1, NOFDNUM },
 { "fault", "fault", "signals_during_waits", -1, NOSIG },
 { "fault", "fault", "fork_blocked_io", -1, NOFORK },
