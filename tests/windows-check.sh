@@ -3,7 +3,8 @@
 # tests/windows-check.sh - cross-build libst for Windows x64 (MinGW-w64)
 # and run the suites and the echo smoke test under Wine.
 #
-# Usage: tests/windows-check.sh [BUILDDIR]     (default: _build-win)
+# Usage: tests/windows-check.sh [BUILDDIR]     (default: _build-win, or
+# the source tree itself when it is configured for Windows)
 # Needs x86_64-w64-mingw32-gcc and Wine (Debian: gcc-mingw-w64-x86-64,
 # mingw-w64, wine64).  Configures BUILDDIR for --host=x86_64-w64-mingw32
 # unless it already is, builds the DLL, the static library and the test
@@ -13,8 +14,15 @@
 set -u
 
 srcdir=$(cd "$(dirname "$0")/.." && pwd)
-build=${1:-_build-win}
 host=x86_64-w64-mingw32
+# A source tree configured in place for Windows (the README's commands)
+# is its own build directory; otherwise build out of tree.
+if [ $# -eq 0 ] && [ -f "$srcdir/Makefile" ] &&
+   grep -q "^host = $host" "$srcdir/Makefile"; then
+    build=$srcdir
+else
+    build=${1:-_build-win}
+fi
 WINE=${WINE:-/usr/lib/wine/wine64}
 [ -x "$WINE" ] || WINE=$(command -v wine64 || command -v wine || echo wine)
 
