@@ -48,3 +48,6 @@
 { "fault", "fault", "bad_input_table", -1, "runs each row in a forked child (fork)" },
 { "load", "load", "proxy_load", 0,
   "needs 664 sockets; the suite's select limit is Winsock's FD_SETSIZE, 64" },
+{ "sched", "order", "memory_per_sleeping_thread", -1,
+  "100,000 stacks committed in full by VirtualAlloc (about 19 GiB): Wine "
+  "refuses some of them, depending on the address-space layout" },
