@@ -75,8 +75,8 @@ for suite in context sched thread sync key time io poll eventsys stack \
     fi
     echo "check_$suite: $line"
     printf '%s\n' "$out" | grep -E ':[FE]:' | sed 's/^/  | /'
-    set -- $(printf '%s\n' "$line" |
-             sed 's/.*Checks: \([0-9]*\), Failures: \([0-9]*\), Errors: \([0-9]*\), Skipped: \([0-9]*\).*/\1 \2 \3 \4/')
+    # "N%: Checks: C, Failures: F, Errors: E, Skipped: S" -> C F E S
+    set -- $(printf '%s\n' "$line" | tr -cs '0-9' ' ' | cut -d' ' -f2-5)
     checks=$((checks + $1)) failures=$((failures + $2))
     errors=$((errors + $3)) skipped=$((skipped + $4))
     [ "$rc" -eq 0 ] || [ "$2$3" != 00 ] || broken=$((broken + 1))

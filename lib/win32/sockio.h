@@ -98,7 +98,8 @@ int _st_win_listen(int fd, int backlog);
     setsockopt((SOCKET)(f), (l), (o), (const char *)(v), (n))
 #define getsockname(f, a, l)        getsockname((SOCKET)(f), (a), (l))
 #define getpeername(f, a, l)        getpeername((SOCKET)(f), (a), (l))
-#define recvfrom(f, b, n, g, a, l)  _st_win_recvfrom((f), (b), (n), (g), (a), (l))
+#define recvfrom(f, b, n, g, a, l) \
+    _st_win_recvfrom((f), (b), (n), (g), (a), (l))
 #define sendto(f, b, n, g, a, l)    _st_win_sendto((f), (b), (n), (g), (a), (l))
 #define recv(f, b, n, g)            _st_win_recv((f), (b), (n), (g))
 #define send(f, b, n, g)            _st_win_send((f), (b), (n), (g))

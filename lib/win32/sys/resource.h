@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* sys/resource.h - getrlimit/setrlimit: Windows has no descriptor limit to adjust. */
+/* sys/resource.h - getrlimit/setrlimit: Windows has no descriptor limit
+ * to adjust. */
 #ifndef ST_WIN32_COMPAT_SYS_RESOURCE_H
 #define ST_WIN32_COMPAT_SYS_RESOURCE_H
 
