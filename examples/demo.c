@@ -8,6 +8,7 @@
  */
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -44,7 +45,7 @@ static void *server(void *arg)
 
 static void *client(void *arg)
 {
-    int id = (int)(long)arg;
+    int id = (int)(intptr_t)arg;
     char msg[64], buf[64];
     int s = socket(AF_INET, SOCK_STREAM, 0);
     st_netfd_t fd = st_netfd_open_socket(s);
@@ -96,7 +97,7 @@ int main(void)
     lfd = st_netfd_open_socket(s);
     st_thread_create(server, lfd, 0, 0);
     for (i = 0; i < 3; i++)
-        clients[i] = st_thread_create(client, (void *)(long)(i + 1), 1, 0);
+        clients[i] = st_thread_create(client, (void *)(intptr_t)(i + 1), 1, 0);
     for (i = 0; i < 3; i++)
         st_thread_join(clients[i], NULL);
     printf("%d of 3 clients echoed; bye\n", echoed);

@@ -13,6 +13,7 @@
  * threads are detached; the last one to exit wakes main via a condition
  * variable, so no per-thread bookkeeping inflates the measurement.
  */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -43,7 +44,7 @@ static long proc_status_kib(const char *key)
 
 static void *sleeper(void *arg)
 {
-    long i = (long)arg;
+    long i = (long)(intptr_t)arg;
 
     st_usleep((st_utime_t)(i % 100) * 10 * 1000);
     if (--alive == 0)
@@ -68,7 +69,7 @@ int main(int argc, char **argv)
     base = proc_status_kib("VmRSS");
     t0 = st_utime();
     for (i = 0; i < n; i++) {
-        if (st_thread_create(sleeper, (void *)i, 0, 0) == NULL) {
+        if (st_thread_create(sleeper, (void *)(intptr_t)i, 0, 0) == NULL) {
             fprintf(stderr, "huge_threads: thread %ld: %s\n", i,
                     strerror(errno));
             return 1;

@@ -166,14 +166,15 @@ static int cmd_echo(const char *port)
 struct relay_job {
     st_netfd_t fd;
     size_t bytes;
-    unsigned long sum;          /* FNV-1a of what was written */
+    unsigned long long sum;     /* FNV-1a of what was written */
     int ok;
 };
 
-static unsigned long fnv(unsigned long h, const unsigned char *p, size_t n)
+static unsigned long long fnv(unsigned long long h, const unsigned char *p,
+                              size_t n)
 {
     while (n-- > 0)
-        h = (h ^ *p++) * 1099511628211UL;
+        h = (h ^ *p++) * 1099511628211ULL;
     return h;
 }
 
@@ -181,10 +182,10 @@ static void *relay_writer(void *arg)
 {
     struct relay_job *j = arg;
     unsigned char buf[8192];
-    unsigned long x = 88172645463325252UL;
+    unsigned long long x = 88172645463325252ULL;
     size_t done = 0, i, n;
 
-    j->sum = 14695981039346656037UL;
+    j->sum = 14695981039346656037ULL;
     while (done < j->bytes) {
         n = j->bytes - done < sizeof buf ? j->bytes - done : sizeof buf;
         for (i = 0; i < n; i++) {
@@ -205,7 +206,7 @@ static int cmd_relay(const char *port, const char *bytes)
 {
     struct relay_job j;
     unsigned char buf[8192];
-    unsigned long sum = 14695981039346656037UL;
+    unsigned long long sum = 14695981039346656037ULL;
     size_t got = 0;
     st_thread_t w;
     ssize_t n;
@@ -222,7 +223,7 @@ static int cmd_relay(const char *port, const char *bytes)
     }
     st_thread_join(w, NULL);
     st_netfd_close(j.fd);
-    printf("relay: sent %zu bytes (fnv %016lx), received %zu (fnv %016lx)\n",
+    printf("relay: sent %zu bytes (fnv %016llx), received %zu (fnv %016llx)\n",
            j.bytes, j.sum, got, sum);
     return n == 0 && j.ok && got == j.bytes && sum == j.sum ? 0 : 1;
 }

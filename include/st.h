@@ -2,20 +2,27 @@
 /* st.h - public interface of libst, a State Threads library. */
 /*
  * This header is hand-written and identical on every host: it never
- * includes config.h and holds no architecture conditionals.
+ * includes config.h and holds no architecture conditionals.  On Windows
+ * the socket types come from Winsock (and st_win32.h).
  */
 #ifndef __ST_THREAD_H__
 #define __ST_THREAD_H__
 
-#include <unistd.h>
-#include <sys/types.h>
+#if defined(_WIN32)
+#include <st_win32.h>
+#else
 #include <sys/socket.h>
 #include <sys/uio.h>
+#include <poll.h>
+#endif
+#include <unistd.h>
+#include <sys/types.h>
 #include <time.h>
 #include <errno.h>
-#include <poll.h>
 
-#if defined(__GNUC__) || defined(__clang__)
+#if defined(_WIN32)
+#define ST_API
+#elif defined(__GNUC__) || defined(__clang__)
 #define ST_API __attribute__((visibility("default")))
 #else
 #define ST_API

@@ -349,6 +349,16 @@ int _st_stack_in_guard(const _st_thread_t *t, const void *addr) ST_HIDDEN;
 int _st_guard_handler_init(void) ST_HIDDEN;
 void _st_guard_handler_fini(void) ST_HIDDEN;
 
+/* Process-level set-up by st_init, undone by st_destroy: Winsock on
+ * Windows (lib/win32/os.c), nothing elsewhere. */
+#if defined(_WIN32)
+int _st_os_init(void) ST_HIDDEN;
+void _st_os_fini(void) ST_HIDDEN;
+#else
+static inline int _st_os_init(void) { return 0; }
+static inline void _st_os_fini(void) { }
+#endif
+
 /* key.c */
 void _st_key_run_destructors(_st_thread_t *t) ST_HIDDEN;
 
@@ -374,7 +384,8 @@ static inline int _st_pollq_check(const _st_pollq_t *pq, short allowed,
 
     for (i = 0; i < pq->npds; i++) {
         const struct pollfd *p = &pq->pds[i];
-        if (p->fd < 0 || (fdmax > 0 && p->fd >= fdmax) || p->events == 0 ||
+        int fd = (int)p->fd;            /* a SOCKET on Windows */
+        if (fd < 0 || (fdmax > 0 && fd >= fdmax) || p->events == 0 ||
             (p->events & ~allowed)) {
             errno = EINVAL;
             return -1;

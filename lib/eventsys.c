@@ -68,7 +68,8 @@ const char *st_get_eventsys_name(void)
 static unsigned long fork_gen;
 static pthread_once_t atfork_once = PTHREAD_ONCE_INIT;
 
-static void in_child(void)
+/* (Unused where pthread_atfork is a macro that does nothing: MinGW.) */
+static __attribute__((unused)) void in_child(void)
 {
     __atomic_add_fetch(&fork_gen, 1, __ATOMIC_RELAXED);
 }

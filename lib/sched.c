@@ -531,7 +531,7 @@ int st_init(void)
 
     if (vp->initialized)
         return 0;
-    if (_st_eventsys_resolve() < 0)
+    if (_st_eventsys_resolve() < 0 || _st_os_init() < 0)
         return -1;
 
     memset(&sa, 0, sizeof sa);
@@ -600,6 +600,9 @@ fail_sig:
     sigaction(SIGPIPE, &old_sa, NULL);
     errno = err;
 fail_ev:
+    err = errno;
+    _st_os_fini();
+    errno = err;
     vp->ev = chosen;
     return -1;
 }
@@ -641,6 +644,7 @@ void st_destroy(void)
     _st_netfd_destroy_all();
     _st_timer_reset();
     _st_guard_handler_fini();
+    _st_os_fini();
     /* A non-primordial caller keeps its own stack mapped (it runs on it). */
     _st_stack_cache_trim(0);
     vp->primordial->magic = 0;

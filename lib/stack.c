@@ -35,25 +35,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <unistd.h>
 
 #include "common.h"
 #include "sanitizer.h"
 #include "stack.h"
-
-#ifndef MAP_ANONYMOUS
-#define MAP_ANONYMOUS MAP_ANON
-#endif
-#ifndef MAP_NORESERVE
-#define MAP_NORESERVE 0
-#endif
-#ifndef MAP_STACK
-#define MAP_STACK 0
-#endif
-#if defined(__linux__) && !defined(MADV_GUARD_INSTALL)
-#define MADV_GUARD_INSTALL  102         /* Linux 6.13 */
-#endif
 
 /* The zone below each stack.  64-bit address space is plentiful, so the
  * zone is deep enough that a frame with a large local array (up to about
@@ -102,57 +88,6 @@ static int take_guard(void)
     return 0;
 }
 
-/* Guard regions: -1 not yet probed, 0 unavailable, 1 available.
- * LIBST_NO_GUARD_REGIONS=1 in the environment forces the fallback (for
- * tests and for comparing the two). */
-static int regions_state = -1;
-
-#if defined(MADV_GUARD_INSTALL)
-/* Does MADV_GUARD_INSTALL work here, really?  An emulator (qemu-user)
- * may accept the advice and do nothing, so the probe also checks that
- * the kernel now refuses to read the page (write(2) from it fails). */
-static int probe_guard_regions(size_t page)
-{
-    const char *off = getenv("LIBST_NO_GUARD_REGIONS");
-    int p[2], ok = 0;
-    char *m;
-
-    if (off != NULL && *off != '\0' && strcmp(off, "0") != 0)
-        return 0;
-    m = mmap(NULL, page, PROT_READ | PROT_WRITE,
-             MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    if (m == MAP_FAILED)
-        return 0;
-    if (madvise(m, page, MADV_GUARD_INSTALL) == 0 && pipe(p) == 0) {
-        ok = write(p[1], m, 1) < 0 && errno == EFAULT;
-        close(p[0]);
-        close(p[1]);
-    }
-    munmap(m, page);
-    return ok;
-}
-#endif
-
-/* Put a guard region on [addr, addr + len): 1 if done. */
-static int install_guard_region(char *addr, size_t len, size_t page)
-{
-#if defined(MADV_GUARD_INSTALL)
-    int st = __atomic_load_n(&regions_state, __ATOMIC_RELAXED);
-
-    if (st < 0) {
-        st = probe_guard_regions(page);
-        __atomic_store_n(&regions_state, st, __ATOMIC_RELAXED);
-    }
-    /* May still fail for one mapping (say, locked by mlockall). */
-    return st == 1 && madvise(addr, len, MADV_GUARD_INSTALL) == 0;
-#else
-    (void)addr;
-    (void)len;
-    (void)page;
-    return 0;
-#endif
-}
-
 static uint64_t next_random(void)
 {
     /* xorshift64*: private, so the program's random() is left alone. */
@@ -178,7 +113,7 @@ static void stack_unmap(_st_stack_t *s)
     ST_SAN_STACK_FREE(s);
     if (s->guarded == ST_GUARD_PAGES)
         __atomic_sub_fetch(&guards_used, 1, __ATOMIC_RELAXED);
-    munmap(s->vaddr, s->vaddr_size);
+    _st_stack_os_unmap(s->vaddr, s->vaddr_size);
 }
 
 /* Another cached stack (the best fit, but never more than twice the
@@ -222,21 +157,20 @@ _st_stack_t *_st_stack_new_slow(size_t size)
     if (low_zone(page, 0) > low)
         low = low_zone(page, 0);
     total = low + size + reserve + boot;
-    vaddr = mmap(NULL, total, PROT_READ | PROT_WRITE,
-                 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_STACK,
-                 -1, 0);
-    if (vaddr == MAP_FAILED) {
+    vaddr = _st_stack_os_map(total);
+    if (vaddr == NULL) {
         errno = ENOMEM;
         return NULL;
     }
     s = (_st_stack_t *)(void *)(vaddr + total - boot - STACK_HDR_SIZE);
     s->guarded = ST_GUARD_NONE;
-    if (install_guard_region(vaddr, low, page)) {
+    if (_st_stack_os_guard_region(vaddr, low, page)) {
         s->guarded = ST_GUARD_REGION;
     } else {
         guarded = take_guard();
-        if (guarded && mprotect(vaddr + low - low_zone(page, 1),
-                                low_zone(page, 1), PROT_NONE) == 0)
+        if (guarded && _st_stack_os_protect_none(vaddr + low -
+                                                 low_zone(page, 1),
+                                                 low_zone(page, 1)) == 0)
             s->guarded = ST_GUARD_PAGES;
         else if (guarded)
             __atomic_sub_fetch(&guards_used, 1, __ATOMIC_RELAXED);

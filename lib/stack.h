@@ -24,6 +24,17 @@
 #endif
 #define STACK_HDR_SIZE      ST_ALIGN_UP(sizeof(_st_stack_t), TCB_STEP)
 
+/* The operating system's side of a stack mapping (lib/stack_posix.c,
+ * lib/stack_win.c): map total bytes readable and writable (NULL on
+ * failure) and unmap them; put a guard that needs no budget on the zone
+ * [addr, addr + len) below a stack (1 if done: a guard region on Linux,
+ * the guard page of Windows); make [addr, addr + len) inaccessible
+ * (0, or -1: a guard page, within the budget). */
+char *_st_stack_os_map(size_t total) ST_HIDDEN;
+void _st_stack_os_unmap(char *vaddr, size_t total) ST_HIDDEN;
+int _st_stack_os_guard_region(char *addr, size_t len, size_t page) ST_HIDDEN;
+int _st_stack_os_protect_none(char *addr, size_t len) ST_HIDDEN;
+
 _st_stack_t *_st_stack_new_slow(size_t size) ST_HIDDEN;
 void _st_stack_randomize(_st_stack_t *s) ST_HIDDEN;
 

@@ -15,7 +15,8 @@ AC_DEFUN([ST_CONTEXT_PROBES], [
 #if !defined(__GNUC__) && !defined(__clang__)
 #error need the GNU assembler dialect
 #endif
-__asm__(".pushsection .text\n.p2align 2\nst_conftest_label:\n.popsection\n");
+/* .text and .p2align: every object format (ELF, Mach-O, PE) has them. */
+__asm__(".text\n.p2align 2\nst_conftest_label:\n");
 ]], [])], [st_cv_ctx_asm=yes])])])
 
   AC_CHECK_HEADERS([ucontext.h])

@@ -41,6 +41,13 @@ typedef struct _st_md_context {
     void *sp;                           /* saved stack pointer */
 } _st_md_context_t;
 #define ST_MD_METHOD "asm"
+#if defined(_WIN32)
+/* Bytes of a thread stack's allocation below its usable bottom (lo):
+ * lib/stack.c's low zone on 64-bit hosts.  md/x86_64-win.S sets the
+ * thread block's DeallocationStack this far below lo, and
+ * lib/stack_win.c puts the guard page at the top of it. */
+#define ST_MD_STACK_LOW 65536
+#endif
 #elif defined(ST_MD_UCONTEXT)
 #include <ucontext.h>
 typedef struct _st_md_context {
