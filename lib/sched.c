@@ -348,6 +348,8 @@ void st_thread_yield(void)
         _st_check_clock();
     if (ST_CLIST_EMPTY(&vp->run_q))
         return;
+    /* The switch ends this function (a tail call): _st_md_switch
+     * compares the call sites itself (md/x86_64.S). */
     _st_add_runq(me);
     _st_switch_out(vp, me);
 }
