@@ -49,6 +49,12 @@
 8:      leaq    ST_SYM(_st_md_start)(%rip), %rcx
         cmpq    %rcx, 56(%rsp)
         je      9f
+#if defined(__ELF__)
+        /* For the waits that return by _st_md_wait_return: our return
+         * address is now the predictor's top entry. */
+        movq    _st_wait_site@gottpoff(%rip), %rcx
+        movq    %rax, %fs:(%rcx)
+#endif
         RESTORE_SAVED
         popq    %rcx
         jmp     *%rcx
@@ -92,6 +98,24 @@ ST_FUNC_BEGIN(_st_md_switch)
         movq    (%rsi), %rsp
         RESUME
 ST_FUNC_END(_st_md_switch)
+
+#if defined(__ELF__)
+/* int _st_md_wait_return(int rv), tail-called by a wait (lib/switch.h):
+ * return rv to the wait's caller, with `ret` if the thread that switched
+ * to this one waited at the same place (_st_wait_site), and otherwise by
+ * an indirect jump. */
+        .p2align 4
+ST_FUNC_BEGIN(_st_md_wait_return)
+        movl    %edi, %eax
+        movq    _st_wait_site@gottpoff(%rip), %rcx
+        movq    %fs:(%rcx), %rcx
+        cmpq    %rcx, (%rsp)
+        jne     1f
+        ret
+1:      popq    %rcx
+        jmp     *%rcx
+ST_FUNC_END(_st_md_wait_return)
+#endif
 
 /* void _st_md_init(_st_md_context_t *ctx, void *lo, void *hi,
  *                  _st_md_context_t *(*entry)(void)) */
