@@ -18,6 +18,9 @@
 #include "switch.h"
 
 __thread _st_vp_t _st_this_vp __attribute__((tls_model("initial-exec")));
+#if defined(ST_MD_ASM) && defined(__x86_64__) && defined(__ELF__)
+__thread const void *_st_wait_site __attribute__((tls_model("initial-exec")));
+#endif
 
 /* Process-wide: the descriptor limit recorded by the last st_init. */
 static int fdlimit = -1;
@@ -352,6 +355,8 @@ void st_thread_yield(void)
     if (ST_CLIST_EMPTY(&vp->run_q))
         return;
     ST_STAT_INC(thread_yield2);
+    /* The switch ends this function (a tail call): _st_md_switch
+     * compares the call sites itself (switch.h, md/x86_64.S). */
     _st_add_runq(me);
     _st_switch_out(vp, me);
 }

@@ -75,6 +75,34 @@ _st_switch_out(_st_vp_t *vp, _st_thread_t *me)
     _st_switch_from(vp, me, 0);
 }
 
+/*
+ * The return of a public wait (st_cond_wait...) to its caller.  A thread
+ * resumed by _st_md_switch returns through its own frames, while the
+ * CPU's return predictor holds the return addresses pushed by the thread
+ * that switched to it.  The switch compares the two threads' return
+ * addresses itself (md/x86_64.S): a wait that ends with the switch (a
+ * tail call, as st_thread_yield) needs nothing more.  A wait with work
+ * left after the switch returns into its own code, which both threads
+ * share, and then to its caller, which the predictor expects to be the
+ * other thread's.  So such a wait records where it was called from
+ * (ST_WAIT_ENTER) before it switches, and returns by tail-calling
+ * _st_md_wait_return(rv) (ST_WAIT_RETURN), which returns with `ret` if
+ * the thread that switched to us had recorded the same place, and
+ * otherwise by an indirect jump, which the indirect-branch predictor
+ * learns from the path taken.  Only a hint: whatever _st_wait_site holds,
+ * the wait returns where it must, even if the call is not a tail call.
+ */
+#if defined(ST_MD_ASM) && defined(__x86_64__) && defined(__ELF__)
+extern __thread const void *_st_wait_site ST_HIDDEN
+    __attribute__((tls_model("initial-exec")));
+int _st_md_wait_return(int rv) ST_HIDDEN;
+#define ST_WAIT_ENTER() (_st_wait_site = __builtin_return_address(0))
+#define ST_WAIT_RETURN(rv) return _st_md_wait_return(rv)
+#else
+#define ST_WAIT_ENTER() ((void)0)
+#define ST_WAIT_RETURN(rv) return (rv)
+#endif
+
 /* Consume a pending interrupt: -1/EINTR if there was one. */
 static inline int _st_take_interrupt(_st_thread_t *me)
 {

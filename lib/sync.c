@@ -50,13 +50,21 @@ cond_wait(st_cond_t c, st_utime_t timeout)
 
 int st_cond_timedwait(st_cond_t c, st_utime_t timeout)
 {
-    return cond_wait(c, timeout);
+    int rv;
+
+    ST_WAIT_ENTER();
+    rv = cond_wait(c, timeout);
+    ST_WAIT_RETURN(rv);
 }
 
 /* Its own copy, with no timeout to test or arm. */
 int st_cond_wait(st_cond_t c)
 {
-    return cond_wait(c, ST_UTIME_NO_TIMEOUT);
+    int rv;
+
+    ST_WAIT_ENTER();
+    rv = cond_wait(c, ST_UTIME_NO_TIMEOUT);
+    ST_WAIT_RETURN(rv);
 }
 
 static inline __attribute__((always_inline)) int

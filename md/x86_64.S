@@ -29,28 +29,62 @@
         popq    %rbp
 .endm
 
-/* Resume the context whose saved state is at rsp.  A suspended one
- * returns into its _st_md_switch call site: the return predictor holds
- * the entry pushed by the call that switched away from the other side,
- * which is that same site whenever both sides wait in the same code.  A
+/* Resume the context whose saved state is at rsp; rax holds the return
+ * address of the context that is leaving, which is the top entry of the
+ * CPU's return predictor (pushed by the call into _st_md_switch, or into
+ * the wait that tail-called it).  A suspended context whose return
+ * address is the same (both sides wait at the same place) returns with
+ * `ret`, which that entry predicts.  Any other one would make `ret`
+ * mispredict, so it is resumed by an indirect jump to its return address,
+ * which the indirect-branch predictor learns from the path taken.  A
  * fresh one (its return address is still _st_md_start) is entered with a
  * direct jump and no return, so a thread that ends by resuming the one
  * that started it (create, run, join) returns into it on the entry that
  * its own start left on the predictor. */
 .macro RESUME
+        cmpq    %rax, 56(%rsp)          /* the return address */
+        jne     8f
+        RESTORE_SAVED
+        ret
+8:      leaq    ST_SYM(_st_md_start)(%rip), %rcx
+        cmpq    %rcx, 56(%rsp)
+        je      9f
+#if defined(__ELF__)
+        /* For the waits that return by _st_md_wait_return: our return
+         * address is now the predictor's top entry. */
+        movq    _st_wait_site@gottpoff(%rip), %rcx
+        movq    %rax, %fs:(%rcx)
+#endif
+        RESTORE_SAVED
+        popq    %rcx
+        jmp     *%rcx
+9:      ENTER_FRESH
+.endm
+
+/* Enter the fresh context whose saved state is at rsp. */
+.macro ENTER_FRESH
+        RESTORE_SAVED                   /* rbx = entry */
+        addq    $8, %rsp                /* rsp = hi */
+        jmp     ST_SYM(_st_md_start)
+.endm
+
+/* The same from the start-up code, when a thread has returned from its
+ * entry: the predictor's top entry is then the one that was below the
+ * thread's start, so a suspended context always returns with `ret` (its
+ * joiner, which started it, does so at that entry). */
+.macro RESUME_FROM_EXIT
         leaq    ST_SYM(_st_md_start)(%rip), %rcx
-        cmpq    %rcx, 56(%rsp)          /* the return address */
+        cmpq    %rcx, 56(%rsp)
         je      9f
         RESTORE_SAVED
         ret
-9:      RESTORE_SAVED                   /* rbx = entry */
-        addq    $8, %rsp                /* rsp = hi */
-        jmp     ST_SYM(_st_md_start)
+9:      ENTER_FRESH
 .endm
 
 /* void _st_md_switch(_st_md_context_t *from, _st_md_context_t *to) */
         .p2align 4
 ST_FUNC_BEGIN(_st_md_switch)
+        movq    (%rsp), %rax            /* our return address */
         pushq   %rbp
         pushq   %rbx
         pushq   %r12
@@ -64,6 +98,24 @@ ST_FUNC_BEGIN(_st_md_switch)
         movq    (%rsi), %rsp
         RESUME
 ST_FUNC_END(_st_md_switch)
+
+#if defined(__ELF__)
+/* int _st_md_wait_return(int rv), tail-called by a wait (lib/switch.h):
+ * return rv to the wait's caller, with `ret` if the thread that switched
+ * to this one waited at the same place (_st_wait_site), and otherwise by
+ * an indirect jump. */
+        .p2align 4
+ST_FUNC_BEGIN(_st_md_wait_return)
+        movl    %edi, %eax
+        movq    _st_wait_site@gottpoff(%rip), %rcx
+        movq    %fs:(%rcx), %rcx
+        cmpq    %rcx, (%rsp)
+        jne     1f
+        ret
+1:      popq    %rcx
+        jmp     *%rcx
+ST_FUNC_END(_st_md_wait_return)
+#endif
 
 /* void _st_md_init(_st_md_context_t *ctx, void *lo, void *hi,
  *                  _st_md_context_t *(*entry)(void)) */
@@ -95,7 +147,7 @@ ST_SYM(_st_md_start):
         testq   %rax, %rax
         jz      1f
         movq    (%rax), %rsp
-        RESUME
+        RESUME_FROM_EXIT
 1:      callq   ST_SYM(_st_md_entry_returned)
         hlt
 

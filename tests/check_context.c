@@ -228,6 +228,126 @@ START_TEST(new_thread_stack_is_aligned)
 }
 END_TEST
 
+/* ---- waits called from different places ---------------------------------
+ * The x86-64 switch resumes a thread whose return address differs from
+ * the leaving thread's with an indirect jump, and the condition-variable
+ * waits return to their callers through a hint that picks `ret` or a jump
+ * (md/x86_64.S, lib/switch.h).  Here every wait has its own call site and depth and is
+ * resumed by threads that wait elsewhere: each must come back to its
+ * caller with its result, its errno, its live values and an aligned
+ * stack. */
+enum { SITE_YIELD, SITE_TIMEDOUT, SITE_INTERRUPTED, SITE_SIGNALLED, SITE_SLEEP,
+       SITE_NONE };
+static st_cond_t site_cv;
+static volatile int site_waiting;
+
+static __attribute__((noinline)) unsigned long
+site_deep(int depth, int what, unsigned long x, unsigned *bad)
+{
+    unsigned long a = x * 3 + 1, b = x ^ 0x5a5aUL, c = x + (unsigned long)depth;
+    int rv = 0, err = 0, want_rv = 0, want_err = 0;
+
+    if (depth > 1) {
+        x = site_deep(depth - 1, what, x + 7, bad);
+    } else {
+        errno = 12345;
+        switch (what) {
+        case SITE_YIELD:
+            st_thread_yield();
+            break;
+        case SITE_TIMEDOUT:
+            rv = st_cond_timedwait(site_cv, 0);
+            want_rv = -1;
+            want_err = ETIME;
+            break;
+        case SITE_INTERRUPTED:
+        case SITE_SIGNALLED:
+            site_waiting++;
+            rv = st_cond_wait(site_cv);
+            if (what == SITE_INTERRUPTED) {
+                want_rv = -1;
+                want_err = EINTR;
+            }
+            break;
+        case SITE_SLEEP:
+            rv = st_usleep(0);
+            break;
+        default:
+            break;
+        }
+        err = rv < 0 ? errno : 0;
+        if (rv != want_rv || err != want_err)
+            *bad |= 1u << (8 + what);
+        if (what != SITE_NONE)
+            *bad |= align_probe(what + 1);
+    }
+    return a * 7 + b * 13 + c * 17 + x;
+}
+
+static st_thread_t site_t[2];
+
+/* One waiter: arg is what it waits for, its depth and seed follow. */
+static void *site_waiter(void *arg)
+{
+    int what = (int)(intptr_t)arg, depth = what == SITE_INTERRUPTED ? 3 : 2;
+    unsigned long seed = (unsigned long)what * 11 + 1;
+    unsigned bad = 0;
+    unsigned long r = site_deep(depth, what, seed, &bad);
+
+    if (r != site_deep(depth, SITE_NONE, seed, &bad))
+        bad |= 0x8000u;
+    return (void *)(uintptr_t)bad;
+}
+
+static void *site_driver(void *arg)
+{
+    unsigned bad = 0;
+    unsigned long r = 0, want = 0;
+    int i;
+
+    (void)arg;
+    while (site_waiting < 2) {
+        r += site_deep(4, SITE_YIELD, 5, &bad);
+        want += site_deep(4, SITE_NONE, 5, &bad);
+    }
+    st_thread_interrupt(site_t[0]);
+    r += site_deep(1, SITE_YIELD, 9, &bad);     /* the interrupted one runs */
+    want += site_deep(1, SITE_NONE, 9, &bad);
+    st_cond_signal(site_cv);                    /* the other one */
+    r += site_deep(2, SITE_TIMEDOUT, 31, &bad); /* it runs, we time out */
+    want += site_deep(2, SITE_NONE, 31, &bad);
+    for (i = 0; i < 3; i++) {
+        r += site_deep(5 - i, SITE_SLEEP, 40 + (unsigned long)i, &bad);
+        want += site_deep(5 - i, SITE_NONE, 40 + (unsigned long)i, &bad);
+    }
+    return (void *)(uintptr_t)(r == want ? bad : bad | 0x8000u);
+}
+
+START_TEST(waits_at_different_sites_return_right)
+{
+    st_thread_t d;
+    void *rv;
+    int i;
+
+    ck_assert_int_eq(st_init(), 0);
+    site_cv = st_cond_new();
+    ck_assert_ptr_nonnull(site_cv);
+    site_waiting = 0;
+    site_t[0] = st_thread_create(site_waiter, (void *)SITE_INTERRUPTED, 1, 0);
+    site_t[1] = st_thread_create(site_waiter, (void *)SITE_SIGNALLED, 1, 0);
+    d = st_thread_create(site_driver, NULL, 1, 0);
+    ck_assert(site_t[0] != NULL && site_t[1] != NULL && d != NULL);
+    ck_assert_int_eq(st_thread_join(d, &rv), 0);
+    ck_assert_msg(rv == NULL, "driver: faults %#lx", (unsigned long)(uintptr_t)rv);
+    for (i = 0; i < 2; i++) {
+        ck_assert_int_eq(st_thread_join(site_t[i], &rv), 0);
+        ck_assert_msg(rv == NULL, "waiter %d: faults %#lx", i,
+                      (unsigned long)(uintptr_t)rv);
+    }
+    ck_assert_int_eq(st_cond_destroy(site_cv), 0);
+}
+END_TEST
+
 /* ---- floating-point modes ------------------------------------------------
  * The hand-assembly ports keep the FP control register (MXCSR and the x87
  * control word, FPCR, FPSCR, fcsr, FPC, FCSR) per context, so fesetround()
@@ -343,6 +463,7 @@ static Suite *context_suite(void)
     tcase_add_test(tc, callee_saved_registers_survive);
     tcase_add_test(tc, declared_stack_1m_holds_900k);
     tcase_add_test(tc, new_thread_stack_is_aligned);
+    tcase_add_test(tc, waits_at_different_sites_return_right);
     tcase_add_test(tc, fp_rounding_mode_is_per_thread);
     suite_add_tcase(s, tc);
     return s;

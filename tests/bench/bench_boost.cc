@@ -23,6 +23,13 @@ static double now_ns()
     return (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
 }
 
+static double cpu_ns()
+{
+    timespec ts;
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+    return (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
+}
+
 static volatile long counter;
 
 static void pong(transfer_t t)
@@ -55,19 +62,21 @@ int main(int argc, char **argv)
     if (std::strcmp(argv[1], "switch") == 0) {
         fcontext_t c = make_fcontext(top, size, pong);
         c = jump_fcontext(c, nullptr).fctx;  // warm up
-        double t0 = now_ns();
+        double c0 = cpu_ns(), t0 = now_ns();
         for (long i = 0; i < n; i++)
             c = jump_fcontext(c, nullptr).fctx;
-        double t1 = now_ns();
-        std::printf("bench=switch n=%ld ns=%.2f\n", n, (t1 - t0) / (2.0 * n));
+        double t1 = now_ns(), c1 = cpu_ns();
+        std::printf("bench=switch n=%ld ns=%.2f cpu_ns=%.2f\n", n, (t1 - t0) / (2.0 * n),
+                    (c1 - c0) / (2.0 * n));
     } else if (std::strcmp(argv[1], "create") == 0) {
-        double t0 = now_ns();
+        double c0 = cpu_ns(), t0 = now_ns();
         for (long i = 0; i < n; i++) {
             fcontext_t c = make_fcontext(top, size, once);
             jump_fcontext(c, nullptr);
         }
-        double t1 = now_ns();
-        std::printf("bench=create n=%ld ns=%.2f\n", n, (t1 - t0) / (double)n);
+        double t1 = now_ns(), c1 = cpu_ns();
+        std::printf("bench=create n=%ld ns=%.2f cpu_ns=%.2f\n", n, (t1 - t0) / (double)n,
+                    (c1 - c0) / (double)n);
     } else {
         return 2;
     }

@@ -12,8 +12,15 @@
  *   bench_st cond N         ping-pong over two condition variables, N rounds;
  *                           both threads run the same loop
  *   bench_st condasym N     the same ping-pong written as two different
- *                           functions (the CPU's return predictor then
- *                           misses once per switch, whatever the library)
+ *                           functions (pinger and ponger)
+ *   bench_st yieldasym N    the primordial thread and one other, N yields
+ *                           each, from two different functions (ST 1.9:
+ *                           st_usleep(0))
+ *   bench_st ring N         100 threads in a ring, each yielding (ST 1.9:
+ *                           st_usleep(0)) from its own function at its
+ *                           own call depth (1 to 8 frames); N switches in all
+ *   bench_st ringcond N     the same ring, each thread handing a token to
+ *                           the next over a condition variable
  *   bench_st create N       N x (create joinable + run + join)
  *   bench_st detached N     N detached threads, created in batches of 1000
  *   bench_st memory N       N threads sleeping with the default stack
@@ -68,20 +75,53 @@ static void die(const char *what)
 
 static long iters;
 
+/* The switch and create benchmarks: elapsed time and the process's CPU
+ * time, each divided by the number of operations.  On a host shared with
+ * other jobs the CPU time leaves out the time the process waited for a
+ * core (it still pays for the caches the others wiped). */
+static double clock_t0, clock_c0;
+
+static double proc_cpu_ns(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+    return (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
+}
+
+static void clock_start(void)
+{
+    clock_c0 = proc_cpu_ns();
+    clock_t0 = now_ns();
+}
+
+static void clock_stop(const char *name, long n, double ops)
+{
+    double t1 = now_ns(), c1 = proc_cpu_ns();
+
+    printf("bench=%s n=%ld ns=%.2f cpu_ns=%.2f\n", name, n,
+           (t1 - clock_t0) / ops, (c1 - clock_c0) / ops);
+}
+
 /* ---- switch: yield / usleep(0) ------------------------------------------ */
+
+/* Inlined: each caller has its own call site. */
+static inline __attribute__((always_inline)) void yield_once(void)
+{
+#ifdef BENCH_ST19
+    st_usleep(0);
+#else
+    st_thread_yield();
+#endif
+}
 
 static void *yielder(void *arg)
 {
     long i;
 
     (void)arg;
-    for (i = 0; i < iters; i++) {
-#ifdef BENCH_ST19
-        st_usleep(0);
-#else
-        st_thread_yield();
-#endif
-    }
+    for (i = 0; i < iters; i++)
+        yield_once();
     return NULL;
 }
 
@@ -98,18 +138,16 @@ static void *usleeper(void *arg)
 static void bench_pair(void *(*fn)(void *), const char *name)
 {
     st_thread_t a, b;
-    double t0, t1;
 
     a = st_thread_create(fn, NULL, 1, 0);
     b = st_thread_create(fn, NULL, 1, 0);
     if (a == NULL || b == NULL)
         die("st_thread_create");
-    t0 = now_ns();
+    clock_start();
     st_thread_join(a, NULL);
     st_thread_join(b, NULL);
-    t1 = now_ns();
     /* Each of the 2N calls is one switch from one thread to the other. */
-    printf("bench=%s n=%ld ns=%.2f\n", name, iters, (t1 - t0) / (2.0 * iters));
+    clock_stop(name, iters, 2.0 * iters);
 }
 
 /* ---- switch: condition-variable ping-pong ------------------------------- */
@@ -165,7 +203,6 @@ static void *player(void *arg)
 static void bench_cond(int symmetric)
 {
     st_thread_t a, b;
-    double t0, t1;
 
     cv_ping = cv[0] = st_cond_new();
     cv_pong = cv[1] = st_cond_new();
@@ -179,13 +216,117 @@ static void bench_cond(int symmetric)
     }
     if (a == NULL || b == NULL)
         die("st_thread_create");
-    t0 = now_ns();
+    clock_start();
     st_thread_join(a, NULL);
     st_thread_join(b, NULL);
-    t1 = now_ns();
     /* One round = ping -> pong -> ping: two one-way switches. */
-    printf("bench=%s n=%ld ns=%.2f\n", symmetric ? "cond" : "condasym", iters,
-           (t1 - t0) / (2.0 * iters));
+    clock_stop(symmetric ? "cond" : "condasym", iters, 2.0 * iters);
+}
+
+/* ---- switch: asymmetric yield ------------------------------------------- */
+
+/* The primordial thread loops here, the other thread in yielder. */
+static __attribute__((noinline)) void bench_yieldasym(void)
+{
+    st_thread_t b;
+    long i;
+
+    b = st_thread_create(yielder, NULL, 1, 0);
+    if (b == NULL)
+        die("st_thread_create");
+    clock_start();
+    for (i = 0; i < iters; i++)
+        yield_once();
+    clock_stop("yieldasym", iters, 2.0 * iters);
+    st_thread_join(b, NULL);
+}
+
+/* ---- switch: a ring of 100 threads, each in its own function ----------- */
+
+/*
+ * Thread i runs ring_main_i, which calls ring_i(depth) with depth 1 + i % 8;
+ * ring_i recurses down to depth 1 and waits there, then returns through
+ * every frame.  So each thread waits at its own call site and returns
+ * through its own return addresses, none of them shared with another
+ * thread, as threads of a real server do.
+ */
+#define RING 100
+static st_cond_t ring_cv[RING];
+static volatile int ring_token;
+static int ring_cond;              /* wait: 0 yield (ST 1.9: usleep(0)), 1 cond */
+static long ring_rounds;           /* waits per thread */
+static volatile long ring_sink;
+
+/* Inlined into each ring_i, so that every thread's wait call differs. */
+static inline __attribute__((always_inline)) void ring_wait(int i)
+{
+    if (ring_cond) {
+        while (ring_token != i)
+            st_cond_wait(ring_cv[i]);
+        ring_token = (i + 1) % RING;
+        st_cond_signal(ring_cv[(i + 1) % RING]);
+    } else {
+        yield_once();
+    }
+}
+
+#define RING_FN(i)                                                          \
+    static __attribute__((noinline)) void ring_##i(int d)                   \
+    {                                                                       \
+        if (d > 1)                                                          \
+            ring_##i(d - 1);                                                \
+        else                                                                \
+            ring_wait(i);                                                   \
+        ring_sink += d; /* not a tail call: each frame returns */           \
+    }                                                                       \
+    static void *ring_main_##i(void *arg)                                   \
+    {                                                                       \
+        long k;                                                             \
+        (void)arg;                                                          \
+        for (k = 0; k < ring_rounds; k++)                                   \
+            ring_##i(1 + (i) % 8);                                          \
+        return NULL;                                                        \
+    }
+#define RING_FN10(t)                                                        \
+    RING_FN(t##0) RING_FN(t##1) RING_FN(t##2) RING_FN(t##3) RING_FN(t##4)   \
+    RING_FN(t##5) RING_FN(t##6) RING_FN(t##7) RING_FN(t##8) RING_FN(t##9)
+RING_FN(0) RING_FN(1) RING_FN(2) RING_FN(3) RING_FN(4)
+RING_FN(5) RING_FN(6) RING_FN(7) RING_FN(8) RING_FN(9)
+RING_FN10(1) RING_FN10(2) RING_FN10(3) RING_FN10(4)
+RING_FN10(5) RING_FN10(6) RING_FN10(7) RING_FN10(8) RING_FN10(9)
+
+#define RING_MAIN(i) ring_main_##i,
+#define RING_MAIN10(t)                                                      \
+    RING_MAIN(t##0) RING_MAIN(t##1) RING_MAIN(t##2) RING_MAIN(t##3)         \
+    RING_MAIN(t##4) RING_MAIN(t##5) RING_MAIN(t##6) RING_MAIN(t##7)         \
+    RING_MAIN(t##8) RING_MAIN(t##9)
+static void *(*const ring_mains[RING])(void *) = {
+    RING_MAIN(0) RING_MAIN(1) RING_MAIN(2) RING_MAIN(3) RING_MAIN(4)
+    RING_MAIN(5) RING_MAIN(6) RING_MAIN(7) RING_MAIN(8) RING_MAIN(9)
+    RING_MAIN10(1) RING_MAIN10(2) RING_MAIN10(3) RING_MAIN10(4)
+    RING_MAIN10(5) RING_MAIN10(6) RING_MAIN10(7) RING_MAIN10(8) RING_MAIN10(9)
+};
+
+static void bench_ring(int cond)
+{
+    st_thread_t t[RING];
+    int i;
+
+    ring_cond = cond;
+    ring_rounds = iters / RING > 0 ? iters / RING : 1;
+    ring_token = 0;
+    for (i = 0; i < RING; i++) {
+        ring_cv[i] = st_cond_new();
+        t[i] = st_thread_create(ring_mains[i], NULL, 1, 0);
+        if (ring_cv[i] == NULL || t[i] == NULL)
+            die("st_thread_create");
+    }
+    clock_start();
+    for (i = 0; i < RING; i++)
+        st_thread_join(t[i], NULL);
+    /* One wait = one switch to the next thread of the ring. */
+    clock_stop(cond ? "ringcond" : "ring", ring_rounds * RING,
+               (double)(ring_rounds * RING));
 }
 
 /* ---- create ---------------------------------------------------------------- */
@@ -200,22 +341,20 @@ static void *noop(void *arg)
 
 static void bench_create(void)
 {
-    double t0, t1;
     long i;
 
     for (i = 0; i < 1000; i++) {  /* warm the stack cache */
         st_thread_t t = st_thread_create(noop, NULL, 1, 0);
         st_thread_join(t, NULL);
     }
-    t0 = now_ns();
+    clock_start();
     for (i = 0; i < iters; i++) {
         st_thread_t t = st_thread_create(noop, NULL, 1, 0);
         if (t == NULL)
             die("st_thread_create");
         st_thread_join(t, NULL);
     }
-    t1 = now_ns();
-    printf("bench=create n=%ld ns=%.2f\n", iters, (t1 - t0) / (double)iters);
+    clock_stop("create", iters, (double)iters);
 }
 
 static void bench_detached(void)
@@ -371,8 +510,8 @@ int main(int argc, char **argv)
     const char *mode;
 
     if (argc < 3) {
-        fprintf(stderr, "usage: bench_st yield|usleep0|cond|condasym|create|detached|"
-                        "memory|timers N [SECS]\n");
+        fprintf(stderr, "usage: bench_st yield|usleep0|cond|condasym|yieldasym|"
+                        "ring|ringcond|create|detached|memory|timers N [SECS]\n");
         return 2;
     }
     mode = argv[1];
@@ -395,6 +534,12 @@ int main(int argc, char **argv)
         bench_cond(1);
     else if (strcmp(mode, "condasym") == 0)
         bench_cond(0);
+    else if (strcmp(mode, "yieldasym") == 0)
+        bench_yieldasym();
+    else if (strcmp(mode, "ring") == 0)
+        bench_ring(0);
+    else if (strcmp(mode, "ringcond") == 0)
+        bench_ring(1);
     else if (strcmp(mode, "create") == 0)
         bench_create();
     else if (strcmp(mode, "detached") == 0)

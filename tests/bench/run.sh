@@ -149,15 +149,21 @@ rotate() {
 # ---- 1. switch ------------------------------------------------------------
 if want switch; then
   log "switch: $ROUNDS rounds, $SW_N switches"
-  V=(boost); for c in $CTXS; do V+=("yield-$c" "cond-$c"); done
-  V+=(condasym-asm cond-st19 condasym-st19 usleep0-st19 pth-yield pth-cond swapcontext)
+  V=(boost)
+  for c in $CTXS; do
+    V+=("yield-$c" "yieldasym-$c" "cond-$c" "condasym-$c" "ring-$c" "ringcond-$c")
+  done
+  V+=(cond-st19 condasym-st19 ring-st19 ringcond-st19 usleep0-st19 yieldasym-st19
+      pth-yield pth-cond swapcontext)
   for ((r = 1; r <= ROUNDS; r++)); do
     for v in $(rotate $r "${V[@]}"); do
       case $v in
         boost) record switch $v $r "$BIN/bench_boost" switch $((SW_N * 4)) ;;
         # iteration counts scaled so that each run takes about 0.3 s
-        *-ucontext|usleep0-*) record switch $v $r "$BIN/bench_st-${v#*-}" "${v%%-*}" $((SW_N / 8)) ;;
-        yield-*|cond-*|condasym-*) record switch $v $r "$BIN/bench_st-${v#*-}" "${v%%-*}" $SW_N ;;
+        # (ST 1.9's yield rows are st_usleep(0): a poll per pass)
+        *-ucontext|usleep0-*|yieldasym-st19) record switch $v $r "$BIN/bench_st-${v#*-}" "${v%%-*}" $((SW_N / 8)) ;;
+        ring-*|ringcond-*) record switch $v $r "$BIN/bench_st-${v#*-}" "${v%%-*}" $((SW_N / 4)) ;;
+        yield-*|yieldasym-*|cond-*|condasym-*) record switch $v $r "$BIN/bench_st-${v#*-}" "${v%%-*}" $SW_N ;;
         pth-*) record switch $v $r "$BIN/bench_peers" $v $((SW_N / 100)) ;;
         swapcontext) record switch $v $r "$BIN/bench_peers" ucontext $((SW_N / 8)) ;;
       esac
