@@ -140,6 +140,13 @@ static inline void _st_san_begin(_st_thread_t *from, _st_thread_t *to)
 #define ST_SAN_STACK_REUSE(s) \
     (__tsan_destroy_fiber((s)->tsan_fiber), \
      (s)->tsan_fiber = __tsan_create_fiber(0))
+#elif defined(HAVE_VALGRIND_VALGRIND_H)
+#include <valgrind/memcheck.h>
+/* memcheck keeps the memory below the last thread's stack pointer
+ * unaddressable; with st_randomize_stacks the new top may lie there. */
+#define ST_SAN_STACK_REUSE(s) \
+    VALGRIND_MAKE_MEM_UNDEFINED((s)->bottom, \
+                                (size_t)((s)->top - (s)->bottom))
 #else
 #define ST_SAN_STACK_REUSE(s)           ((void)(s))
 #endif
