@@ -308,6 +308,7 @@ typedef struct _st_vp {
     size_t prim_stack_size;             /* its size, 0 until known */
     void *prim_tsan_fiber;              /* the OS thread's TSan fiber */
     uint64_t rng;                       /* private PRNG state */
+    unsigned int stack_color;           /* next new mapping's first slot */
     int key_count;                      /* keys created (key.c) */
     void (*key_destructors[ST_KEYS_MAX])(void *);
     int fileio_cfg;                     /* st_set_fileio_threads + 1;

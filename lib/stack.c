@@ -179,7 +179,7 @@ _st_stack_t *_st_stack_new_slow(size_t size)
     s->vaddr_size = total;
     s->bottom = vaddr + low;
     s->size = size;
-    s->gen = 0;
+    s->gen = vp->stack_color++;         /* spread thread blocks over cache sets */
     s->randomized = vp->randomize_stacks != 0;
     ST_CLIST_INIT(&s->links);
     _st_stack_place(s);
