@@ -601,6 +601,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (size < 1)
         return 0;
     memset(&S, 0, sizeof S);
+    nkeys = 0;                  /* keys are per scheduler: st_destroy forgot them */
     S.script = data + 1;
     S.len = size - 1;
     S.backend = backends[data[0] % NBACKENDS];
