@@ -140,15 +140,21 @@ static inline void _st_san_begin(_st_thread_t *from, _st_thread_t *to)
 #define ST_SAN_STACK_REUSE(s) \
     (__tsan_destroy_fiber((s)->tsan_fiber), \
      (s)->tsan_fiber = __tsan_create_fiber(0))
-#elif defined(HAVE_VALGRIND_VALGRIND_H)
+#else
+#define ST_SAN_STACK_REUSE(s)           ((void)(s))
+#endif
+
+/* A stack top moved by st_randomize_stacks (the only case where a new
+ * thread's first frame can lie below the last user's stack pointer):
+ * memcheck keeps the memory below that pointer unaddressable.  Not in
+ * the create fast path: randomisation is the slow path. */
+#if defined(HAVE_VALGRIND_VALGRIND_H) && !defined(ST_ASAN) && !defined(ST_TSAN)
 #include <valgrind/memcheck.h>
-/* memcheck keeps the memory below the last thread's stack pointer
- * unaddressable; with st_randomize_stacks the new top may lie there. */
-#define ST_SAN_STACK_REUSE(s) \
+#define ST_SAN_STACK_TOP_MOVED(s) \
     VALGRIND_MAKE_MEM_UNDEFINED((s)->bottom, \
                                 (size_t)((s)->top - (s)->bottom))
 #else
-#define ST_SAN_STACK_REUSE(s)           ((void)(s))
+#define ST_SAN_STACK_TOP_MOVED(s)       ((void)(s))
 #endif
 
 #endif /* ST_SANITIZER_H */

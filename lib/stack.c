@@ -106,6 +106,7 @@ static uint64_t next_random(void)
 void _st_stack_randomize(_st_stack_t *s)
 {
     s->top -= (next_random() % (VP->pagesize / 16)) * 16;
+    ST_SAN_STACK_TOP_MOVED(s);
 }
 
 static void stack_unmap(_st_stack_t *s)
