@@ -538,6 +538,76 @@ START_TEST(write_order)
 }
 END_TEST
 
+/* Positioned reads and a read at the file position, released by the
+ * gate at the same moment on four helpers, round after round: the
+ * preads never move the position the read uses (on Windows they move
+ * it and put it back, and the read waits meanwhile). */
+#define RACE_ROUNDS 64
+#define RACE_READ 256
+#define RACE_PREAD (16 * 1024)
+#define RACE_SIZE (RACE_ROUNDS * RACE_READ + 3 * RACE_PREAD)
+
+static char race_data[RACE_SIZE];
+
+struct racer {
+    st_netfd_t f;
+    off_t off;                          /* -1: st_read */
+    char buf[RACE_PREAD];
+    ssize_t res;
+};
+
+static void *racer_main(void *arg)
+{
+    struct racer *r = arg;
+
+    r->res = r->off < 0 ?
+        st_read(r->f, r->buf, RACE_READ, ST_UTIME_NO_TIMEOUT) :
+        st_pread(r->f, r->buf, RACE_PREAD, r->off, ST_UTIME_NO_TIMEOUT);
+    return NULL;
+}
+
+START_TEST(pread_alongside_read)
+{
+    static struct racer r[4];
+    st_thread_t t[4];
+    st_netfd_t f;
+    int i, k;
+
+    gate_init(_i, 4);
+    f = tmpfile_netfd();
+    for (i = 0; i < RACE_SIZE; i++)
+        race_data[i] = (char)(i * 7 + i / 251);
+    gate_open(1);
+    ck_assert_int_eq(st_pwrite(f, race_data, RACE_SIZE, 0,
+                               ST_UTIME_NO_TIMEOUT), RACE_SIZE);
+    if (!uring())
+        gate_started();
+    for (k = 0; k < RACE_ROUNDS; k++) {
+        for (i = 0; i < 4; i++) {
+            r[i].f = f;
+            r[i].off = i == 0 ? -1 : (off_t)((k * 5 + i) % 16) * 1024;
+            t[i] = st_thread_create(racer_main, &r[i], 1, 0);
+            ck_assert_ptr_nonnull(t[i]);
+        }
+        st_thread_yield();
+        for (i = 0; i < 4; i++)
+            gate_started();             /* four helpers hold one each */
+        gate_open(4);
+        for (i = 0; i < 4; i++)
+            ck_assert_int_eq(st_thread_join(t[i], NULL), 0);
+        ck_assert_int_eq(r[0].res, RACE_READ);
+        ck_assert_int_eq(memcmp(r[0].buf, race_data + k * RACE_READ,
+                                RACE_READ), 0);
+        for (i = 1; i < 4; i++) {
+            ck_assert_int_eq(r[i].res, RACE_PREAD);
+            ck_assert_int_eq(memcmp(r[i].buf, race_data + r[i].off,
+                                    RACE_PREAD), 0);
+        }
+    }
+    ck_assert_int_eq(st_netfd_close(f), 0);
+}
+END_TEST
+
 /* Size 0 with calls queued: new calls block in the caller, the queued
  * ones are still served. */
 START_TEST(size_zero_serves_queued)
@@ -659,6 +729,7 @@ static Suite *fileio_suite(void)
     tcase_add_loop_test(tg, started_timeout_interrupt, 0, st_test_nbackends);
     tcase_add_loop_test(tg, close_in_flight, 0, st_test_nbackends);
     tcase_add_loop_test(tg, write_order, 0, st_test_nbackends);
+    tcase_add_loop_test(tg, pread_alongside_read, 0, st_test_nbackends);
     tcase_add_loop_test(tg, size_zero_serves_queued, 0, st_test_nbackends);
     tcase_add_loop_test(tg, destroy_in_flight, 0, st_test_nbackends);
     suite_add_tcase(s, tg);
