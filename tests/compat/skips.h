@@ -14,8 +14,8 @@
 { "io", "io", "real_signals_no_eintr", -1, NOSIG },
 { "io", "io", "signal_pipe_pattern", -1, NOSIG },
 { "io", "io", "open_fifo_and_files", -1,
-  "FIFOs and files cannot be waited on with Winsock: st_open fails with "
-  "ENOSYS" },
+  "needs FIFOs (mkfifo) and reads O_NONBLOCK back with fcntl(F_GETFL); "
+  "check_fileio covers st_open on files" },
 { "io", "io", "select_refuses_high_fd", -1, NOFDNUM },
 { "io", "io", "netfd_objects", -1,
   "reads O_NONBLOCK back with fcntl(F_GETFL): Winsock cannot report it" },
@@ -54,6 +54,9 @@
   "runs each row in a forked child (fork)" },
 { "load", "load", "proxy_load", 0,
   "needs 664 sockets; the suite's select limit is Winsock's FD_SETSIZE, 64" },
+{ "fileio", "gate", "destroy_in_flight", -1,
+  "opens the gate when /proc says the scheduler's thread sleeps in "
+  "st_destroy; without /proc the helper may take the queued call first" },
 { "sched", "order", "memory_per_sleeping_thread", -1,
   "100,000 stacks committed in full by VirtualAlloc (about 19 GiB): Wine "
   "refuses some of them, depending on the address-space layout" },
