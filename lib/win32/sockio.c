@@ -87,6 +87,8 @@ ssize_t _st_win_read(int fd, void *buf, size_t n)
         return r;
     if (not_socket())
         return _st_win_file_read(fd, buf, n);
+    if (n == 0 && WSAGetLastError() == WSAEWOULDBLOCK)
+        return 0;                       /* see empty_read */
     return fail();
 }
 
@@ -173,6 +175,18 @@ static ssize_t xfer(int fd, const struct iovec *iov, int cnt, int writing,
     return (ssize_t)done;
 }
 
+/* A read of no bytes returns 0 at once in POSIX; Winsock's receive of
+ * no bytes waits for data like any other (WSAEWOULDBLOCK). */
+static int empty_read(const struct iovec *iov, int cnt)
+{
+    int i;
+
+    for (i = 0; i < cnt; i++)
+        if (iov[i].iov_len > 0)
+            return 0;
+    return WSAGetLastError() == WSAEWOULDBLOCK;
+}
+
 static ssize_t rwv(int fd, const struct iovec *iov, int cnt, int writing)
 {
     ssize_t n = xfer(fd, iov, cnt, writing, 0, NULL, NULL, NULL);
@@ -181,6 +195,8 @@ static ssize_t rwv(int fd, const struct iovec *iov, int cnt, int writing)
         return n;
     if (errno == EBADF && not_socket())
         return _st_win_file_rwv(fd, iov, cnt, writing);
+    if (!writing && iov != NULL && empty_read(iov, cnt))
+        return 0;
     return n;
 }
 

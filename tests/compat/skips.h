@@ -32,10 +32,15 @@
 { "poll", "poll", "poll_pri_urgent_data", 1,
   "WSAPoll has no POLLPRI (out-of-band data); select covers it" },
 { "poll", "poll", "poll_high_descriptors", -1, NOFDNUM },
+{ "poll", "poll", "poll_bogus_descriptor_no_growth", -1, NOFDNUM },
+{ "poll", "poll", "poll_regular_file_ready", -1,
+  "Winsock waits on sockets only: a file descriptor cannot be polled "
+  "(file calls go to the helper pool)" },
 { "eventsys", "lifecycle", "fdlimit_raised_to_hard", -1, NOFDNUM },
 { "eventsys", "lifecycle", "select_keeps_hard_limit", -1, NOFDNUM },
 { "eventsys", "lifecycle", "init_ignores_sigpipe", -1, NOSIG },
 { "eventsys", "lifecycle", "fork_after_init_both_work", -1, NOFORK },
+{ "eventsys", "lifecycle", "select_lowers_hard_limit", -1, NOFORK },
 #define OVERFLOW_FORK \
     "runs the overflow in a forked child; tests/win-overflow.c covers it"
 { "stack", "overflow", "nonswitching_overflow_100_threads", -1,
@@ -57,6 +62,6 @@
 { "fileio", "gate", "destroy_in_flight", -1,
   "opens the gate when /proc says the scheduler's thread sleeps in "
   "st_destroy; without /proc the helper may take the queued call first" },
-{ "sched", "order", "memory_per_sleeping_thread", -1,
+{ "sched", "memory", "memory_per_sleeping_thread", -1,
   "100,000 stacks committed in full by VirtualAlloc (about 19 GiB): Wine "
   "refuses some of them, depending on the address-space layout" },
