@@ -234,7 +234,11 @@ static int sel_fd_getlimit(void)
 }
 
 const _st_eventsys_ops_t _st_eventsys_select = {
-    "select", ST_EVENTSYS_SELECT, NULL, sel_init, sel_destroy,
-    sel_pollset_add, sel_pollset_del, sel_dispatch, sel_fd_new,
-    sel_fd_close, sel_fd_free, sel_fd_getlimit
+    .name = "select", .val = ST_EVENTSYS_SELECT, .probe = NULL,
+    .init = sel_init, .destroy = sel_destroy,
+    .pollset_add = sel_pollset_add, .pollset_del = sel_pollset_del,
+    .dispatch = sel_dispatch, .fd_new = sel_fd_new,
+    .fd_close = sel_fd_close, .fd_free = sel_fd_free,
+    .fd_getlimit = sel_fd_getlimit,
+    .file_io = _st_pool_file_io
 };

@@ -139,7 +139,8 @@ int st_set_fileio_threads(int n)
 }
 
 /* Test-only hook (documented in st_set_fileio_threads(3)):
- * ST_TEST_FILEIO_GATE=R[:W] names the read end R of a pipe; every file
+ * ST_TEST_FILEIO_GATE=R[:W] names the read end R of a pipe (a socket
+ * where pipe() makes sockets, as on Windows); every file
  * call then waits for one byte from R before it starts (a pool helper
  * reads it after taking the request, and first writes one byte to the
  * pipe W if given, saying "started"; the ring reads it in an operation
@@ -150,7 +151,8 @@ static int fifo_fd(const char *s, char **end)
     long v = strtol(s, end, 10);
 
     if (*end == s || v < 0 || v > ST_MAX_FD_INDEX ||
-        fstat((int)v, &sb) < 0 || !S_ISFIFO(sb.st_mode))
+        fstat((int)v, &sb) < 0 ||
+        !(S_ISFIFO(sb.st_mode) || S_ISSOCK(sb.st_mode)))
         return -1;
     return (int)v;
 }
@@ -246,13 +248,28 @@ static void *helper_main(void *arg)
     return NULL;
 }
 
-/* Start one more helper, with every signal blocked (they belong to the
- * scheduler's thread).  0 or -1. */
+/* Start a helper thread, with every signal blocked (they belong to the
+ * scheduler's thread; Windows has no POSIX signals to block). */
+static int start_thread(struct _st_pool *p, pthread_t *tid)
+{
+#if defined(_WIN32)
+    return pthread_create(tid, NULL, helper_main, p);
+#else
+    sigset_t all, old;
+    int r;
+
+    sigfillset(&all);
+    pthread_sigmask(SIG_SETMASK, &all, &old);
+    r = pthread_create(tid, NULL, helper_main, p);
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    return r;
+#endif
+}
+
+/* Start one more helper.  0 or -1. */
 static int spawn(struct _st_pool *p)
 {
-    sigset_t all, old;
     pthread_t tid;
-    int r;
 
     if (p->nthreads == p->tidcap) {
         int n = p->tidcap ? p->tidcap * 2 : 4;
@@ -262,11 +279,7 @@ static int spawn(struct _st_pool *p)
         p->tids = t;
         p->tidcap = n;
     }
-    sigfillset(&all);
-    pthread_sigmask(SIG_SETMASK, &all, &old);
-    r = pthread_create(&tid, NULL, helper_main, p);
-    pthread_sigmask(SIG_SETMASK, &old, NULL);
-    if (r != 0)
+    if (start_thread(p, &tid) != 0)
         return -1;
     p->tids[p->nthreads++] = tid;
     return 0;

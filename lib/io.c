@@ -359,6 +359,11 @@ ssize_t st_read(st_netfd_t fd, void *buf, size_t nbyte, st_utime_t timeout)
     ssize_t n;
 
     CHECK_FD(fd, -1);
+    if (file_path(fd, timeout)) {
+        _st_io_req_t req = { .kind = ST_IO_FREAD, .osfd = fd->osfd,
+                             .buf = buf, .len = nbyte, .off = -1 };
+        return file_once(fd, &req, timeout);
+    }
     {
         SOCK_REQ(req, .kind = ST_IO_RECV, .osfd = fd->osfd, .buf = buf,
                   .len = nbyte);

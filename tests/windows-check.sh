@@ -56,7 +56,7 @@ log=$build/windows-check.log
 : >"$log"
 checks=0 failures=0 errors=0 skipped=0 broken=0
 for suite in context sched thread sync key time io poll eventsys stack \
-             mt fault load; do
+             mt fault load fileio; do
     prog=$(exe tests/check_$suite)
     if [ ! -f "$prog" ]; then
         echo "FAIL: tests/check_$suite was not built"

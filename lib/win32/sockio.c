@@ -86,7 +86,9 @@ ssize_t _st_win_read(int fd, void *buf, size_t n)
     if (r != SOCKET_ERROR)
         return r;
     if (not_socket())
-        return _read(fd, buf, n > INT_MAX ? INT_MAX : (unsigned)n);
+        return _st_win_file_read(fd, buf, n);
+    if (n == 0 && WSAGetLastError() == WSAEWOULDBLOCK)
+        return 0;                       /* see empty_read */
     return fail();
 }
 
@@ -97,7 +99,7 @@ ssize_t _st_win_write(int fd, const void *buf, size_t n)
     if (r != SOCKET_ERROR)
         return r;
     if (not_socket())
-        return _write(fd, buf, n > INT_MAX ? INT_MAX : (unsigned)n);
+        return _st_win_file_write(fd, buf, n);
     return fail();
 }
 
@@ -173,14 +175,39 @@ static ssize_t xfer(int fd, const struct iovec *iov, int cnt, int writing,
     return (ssize_t)done;
 }
 
+/* A read of no bytes returns 0 at once in POSIX; Winsock's receive of
+ * no bytes waits for data like any other (WSAEWOULDBLOCK). */
+static int empty_read(const struct iovec *iov, int cnt)
+{
+    int i;
+
+    for (i = 0; i < cnt; i++)
+        if (iov[i].iov_len > 0)
+            return 0;
+    return WSAGetLastError() == WSAEWOULDBLOCK;
+}
+
+static ssize_t rwv(int fd, const struct iovec *iov, int cnt, int writing)
+{
+    ssize_t n = xfer(fd, iov, cnt, writing, 0, NULL, NULL, NULL);
+
+    if (n >= 0)
+        return n;
+    if (errno == EBADF && not_socket())
+        return _st_win_file_rwv(fd, iov, cnt, writing);
+    if (!writing && iov != NULL && empty_read(iov, cnt))
+        return 0;
+    return n;
+}
+
 ssize_t _st_win_readv(int fd, const struct iovec *iov, int cnt)
 {
-    return xfer(fd, iov, cnt, 0, 0, NULL, NULL, NULL);
+    return rwv(fd, iov, cnt, 0);
 }
 
 ssize_t _st_win_writev(int fd, const struct iovec *iov, int cnt)
 {
-    return xfer(fd, iov, cnt, 1, 0, NULL, NULL, NULL);
+    return rwv(fd, iov, cnt, 1);
 }
 
 ssize_t _st_win_recvmsg(int fd, struct msghdr *msg, int flags)
@@ -400,7 +427,9 @@ int _st_win_ioctl(int fd, unsigned long req, void *arg)
 }
 
 /* F_GETFL cannot tell on Winsock (it reports no flags); F_SETFL with
- * O_NONBLOCK sets the socket non-blocking.  Nothing else exists. */
+ * O_NONBLOCK sets the socket non-blocking, and is accepted on a disk
+ * file (always ready; its calls go to the helper pool).  Nothing else
+ * exists. */
 int _st_win_fcntl(int fd, int cmd, ...)
 {
     va_list ap;
@@ -419,20 +448,18 @@ int _st_win_fcntl(int fd, int cmd, ...)
         flags = va_arg(ap, int);
         va_end(ap);
         on = (flags & O_NONBLOCK) != 0;
-        return ioctlsocket((SOCKET)fd, FIONBIO, &on) == 0 ? 0 : fail();
+        if (ioctlsocket((SOCKET)fd, FIONBIO, &on) == 0)
+            return 0;
+        if (!not_socket())
+            return fail();
+        if (_st_win_is_disk_file(fd))
+            return 0;
+        errno = EBADF;                  /* a pipe, a console, nothing */
+        return -1;
     default:
         errno = EINVAL;
         return -1;
     }
-}
-
-/* Files and FIFOs cannot be waited on with Winsock: st_open says ENOSYS. */
-int _st_win_open(const char *path, int oflags, ...)
-{
-    (void)path;
-    (void)oflags;
-    errno = ENOSYS;
-    return -1;
 }
 
 int _st_win_poll(struct pollfd *fds, nfds_t n, int timeout_ms)

@@ -8,8 +8,8 @@
  * those names onto the functions below: each calls Winsock and turns
  * WSAGetLastError() into the errno value POSIX gives (WSAEWOULDBLOCK is
  * EAGAIN, a non-blocking connect's WSAEWOULDBLOCK is EINPROGRESS, ...).
- * read, write and close fall back to the C runtime on a descriptor that
- * is not a socket, so writes to stderr still work.
+ * read, write, readv, writev and close fall back to the C runtime on a
+ * descriptor that is not a socket (files, stderr: lib/win32/fileops.c).
  */
 #ifndef ST_WIN32_SOCKIO_H
 #define ST_WIN32_SOCKIO_H
@@ -80,6 +80,13 @@ int _st_win_pipe(int fds[2]);
 int _st_win_ioctl(int fd, unsigned long req, void *arg);
 int _st_win_fcntl(int fd, int cmd, ...);
 int _st_win_open(const char *path, int oflags, ...);
+/* The C runtime's side (fileops.c): read, write, readv and writev on a
+ * runtime descriptor, taking turns with pread and pwrite on it. */
+ssize_t _st_win_file_read(int fd, void *buf, size_t n);
+ssize_t _st_win_file_write(int fd, const void *buf, size_t n);
+ssize_t _st_win_file_rwv(int fd, const struct iovec *iov, int cnt,
+                         int writing);
+int _st_win_is_disk_file(int fd);      /* a runtime descriptor on a file */
 int _st_win_poll(struct pollfd *fds, nfds_t n, int timeout_ms);
 int _st_win_shutdown(int fd, int how);
 int _st_win_bind(int fd, const struct sockaddr *addr, socklen_t len);

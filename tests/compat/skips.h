@@ -14,8 +14,8 @@
 { "io", "io", "real_signals_no_eintr", -1, NOSIG },
 { "io", "io", "signal_pipe_pattern", -1, NOSIG },
 { "io", "io", "open_fifo_and_files", -1,
-  "FIFOs and files cannot be waited on with Winsock: st_open fails with "
-  "ENOSYS" },
+  "needs FIFOs (mkfifo) and reads O_NONBLOCK back with fcntl(F_GETFL); "
+  "check_fileio covers st_open on files" },
 { "io", "io", "select_refuses_high_fd", -1, NOFDNUM },
 { "io", "io", "netfd_objects", -1,
   "reads O_NONBLOCK back with fcntl(F_GETFL): Winsock cannot report it" },
@@ -32,10 +32,15 @@
 { "poll", "poll", "poll_pri_urgent_data", 1,
   "WSAPoll has no POLLPRI (out-of-band data); select covers it" },
 { "poll", "poll", "poll_high_descriptors", -1, NOFDNUM },
+{ "poll", "poll", "poll_bogus_descriptor_no_growth", -1, NOFDNUM },
+{ "poll", "poll", "poll_regular_file_ready", -1,
+  "Winsock waits on sockets only: a file descriptor cannot be polled "
+  "(file calls go to the helper pool)" },
 { "eventsys", "lifecycle", "fdlimit_raised_to_hard", -1, NOFDNUM },
 { "eventsys", "lifecycle", "select_keeps_hard_limit", -1, NOFDNUM },
 { "eventsys", "lifecycle", "init_ignores_sigpipe", -1, NOSIG },
 { "eventsys", "lifecycle", "fork_after_init_both_work", -1, NOFORK },
+{ "eventsys", "lifecycle", "select_lowers_hard_limit", -1, NOFORK },
 #define OVERFLOW_FORK \
     "runs the overflow in a forked child; tests/win-overflow.c covers it"
 { "stack", "overflow", "nonswitching_overflow_100_threads", -1,
@@ -54,6 +59,9 @@
   "runs each row in a forked child (fork)" },
 { "load", "load", "proxy_load", 0,
   "needs 664 sockets; the suite's select limit is Winsock's FD_SETSIZE, 64" },
-{ "sched", "order", "memory_per_sleeping_thread", -1,
+{ "fileio", "gate", "destroy_in_flight", -1,
+  "opens the gate when /proc says the scheduler's thread sleeps in "
+  "st_destroy; without /proc the helper may take the queued call first" },
+{ "sched", "memory", "memory_per_sleeping_thread", -1,
   "100,000 stacks committed in full by VirtualAlloc (about 19 GiB): Wine "
   "refuses some of them, depending on the address-space layout" },
