@@ -243,7 +243,7 @@ if "timers" in data:
             row("timers", v, "early_max_us", f"timers {n:,}: earliest wake-up", "µs early")
 
 # ---- http -----------------------------------------------------------------
-SRV = ["st-select", "st-poll", "st-epoll", "st-epoll-rf", "st-io_uring", "st19-poll",
+SRV = ["st-select", "st-poll", "st-epoll", "st-epoll-rf", "st-io_uring", "st-io_uring-rf", "st19-poll",
        "st19-poll-rf", "libevent", "nginx"]
 ST19_BEST = ("st19-poll", "st19-poll-rf")  # its faster server loop, per round
 if "http" in data:

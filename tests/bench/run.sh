@@ -254,7 +254,7 @@ abba() {
 # st-epoll, st19-poll) sit next to each other in the order, which runs
 # forward in odd rounds and backward in even ones (A B C C B A), so that
 # each ratio compares runs a few seconds apart.
-SERVERS=(nginx st-epoll st19-poll st19-poll-rf st-epoll-rf libevent st-poll st-select st-io_uring)
+SERVERS=(nginx st-epoll st19-poll st19-poll-rf st-epoll-rf libevent st-poll st-select st-io_uring st-io_uring-rf)
 declare -A SPID SPORT
 NGX=$OUT/nginx
 start_servers() {
@@ -365,7 +365,7 @@ if want syscalls; then
   for sc in read write readv writev recvfrom sendto recvmsg sendmsg accept accept4 \
             epoll_wait epoll_pwait epoll_pwait2 epoll_ctl poll ppoll select pselect6 \
             close shutdown mmap munmap mprotect madvise brk clock_gettime gettimeofday \
-            futex setsockopt getsockopt fcntl ioctl getrusage rt_sigprocmask; do
+            futex setsockopt getsockopt fcntl ioctl getrusage rt_sigprocmask io_uring_enter; do
     PERF_EVENTS="$PERF_EVENTS,syscalls:sys_enter_$sc"
   done
   for s in "${SERVERS[@]}"; do
