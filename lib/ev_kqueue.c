@@ -150,7 +150,7 @@ static int kq_grow_tab(int fd)
 
     if ((size_t)fd < old)
         return 0;
-    if (_st_fd_may_grow(fd, old) < 0)
+    if (_st_fd_check_open(fd) < 0)
         return -1;                      /* never grow for a bogus number */
     if (fd > ST_MAX_FD_INDEX) {
         errno = ENOMEM;                 /* doubling past this overflows */
