@@ -233,6 +233,10 @@ typedef struct _st_eventsys_ops {
     /* NULL, or: a read or accept of osfd would certainly fail with EAGAIN
      * now (the caller skips the system call and goes to sock_io). */
     int (*sock_doomed)(int osfd);
+    /* NULL, or: a read system call of osfd just returned fewer bytes than
+     * asked (more than none), so a stream socket's receive queue was
+     * empty when it returned (io_uring keeps its standing poll then). */
+    void (*sock_drained)(int osfd);
     /* Perform a call on a regular file so that only the calling thread
      * waits: the result (>= 0) or -1 with errno, as fileio.c documents
      * for timeouts and interrupts. */

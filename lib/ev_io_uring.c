@@ -17,6 +17,21 @@
  * generation number in its user_data; a CQE whose generation is not the
  * armed one (a poll that was removed, or its removal's echo) is ignored.
  *
+ * Standing polls.  A netfd of a TCP or AF_UNIX stream socket whose only
+ * waiters want POLLIN gets a multishot poll instead, which stays armed
+ * across waits, as an epoll registration does.  It reports arrivals, not
+ * levels, so a wait trusts it only while the receive queue is known
+ * empty: io.c says (sock_drained) when a read system call of this
+ * thread returned fewer bytes than asked, which on these sockets means
+ * the queue was empty when the call returned; every arrival after that
+ * is a CQE not reaped yet, and any CQE of the descriptor clears the
+ * mark.  Then a wait queues no SQE at all.  Without the mark the poll
+ * is removed and armed anew, which reports the level like a one-shot.
+ * (Datagram and other sockets, where a short read says nothing, keep the
+ * one-shot polls.  Urgent data stops a TCP read short of the data
+ * behind it: st_read gets that data, st_netfd_poll waits for the next
+ * arrival, as st_netfd_poll(3) says.)
+ *
  * Operations (uring_io.c).  When a read, recvmsg, accept or write of a
  * netfd would block, io.c calls the table's sock_io: the call itself is
  * queued as an SQE (user_data points at a record on the caller's
@@ -58,6 +73,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <netinet/in.h>
 #include <sys/socket.h>
 #include <liburing.h>
 
@@ -260,6 +276,7 @@ static void queue_poll_remove(int fd)
     io_uring_prep_poll_remove(sqe, poll_ud(fd, e->gen));
     io_uring_sqe_set_data64(sqe, TAG_NONE);
     e->armed = 0;
+    e->multi = 0;
 }
 
 uint64_t _st_ur_rpoll_ud(int fd, unsigned int gen)
@@ -314,6 +331,7 @@ void _st_ur_rebuild(void)
     for (fd = 0; fd < E->tabsize; fd++) {
         ur_fd_t *e = &E->tab[fd];
         e->armed = 0;
+        e->multi = 0;
         e->dirty = 0;
         e->rpoll = 0;
         e->opoll = 0;
@@ -356,7 +374,35 @@ static void mark_dirty(int fd)
     }
 }
 
-/* Bring the kernel's polls in line with the waiters (queues SQEs only). */
+/* Is fd a stream socket whose short reads empty the receive queue (TCP,
+ * AF_UNIX stream)?  Asked once per netfd. */
+static int short_read_drains(int fd, ur_fd_t *e)
+{
+    if (e->stream == 0) {
+        int dom = -1, type = -1, proto = -1;
+        socklen_t l = sizeof dom;
+        int ok = getsockopt(fd, SOL_SOCKET, SO_DOMAIN, &dom, &l) == 0;
+        l = sizeof type;
+        ok = ok && getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &l) == 0 &&
+             type == SOCK_STREAM;
+        if (ok && dom != AF_UNIX) {
+            l = sizeof proto;
+            ok = (dom == AF_INET || dom == AF_INET6) &&
+                 getsockopt(fd, SOL_SOCKET, SO_PROTOCOL, &proto, &l) == 0 &&
+                 proto == IPPROTO_TCP;
+        }
+        e->stream = ok ? 1 : 2;
+    }
+    return e->stream == 1;
+}
+
+/* Bring the kernel's polls in line with the waiters (queues SQEs only).
+ * A netfd of a stream socket whose only waiters want POLLIN gets a
+ * standing poll (multishot), which stays armed across waits: a wait
+ * needs no SQE while the receive queue is known empty (a read came back
+ * short after the poll was armed: any later arrival is a CQE to come).
+ * Otherwise the level is unknown and the poll is armed anew, which
+ * reports it. */
 static void reconcile(void)
 {
     int i;
@@ -366,19 +412,28 @@ static void reconcile(void)
         ur_fd_t *e = &E->tab[fd];
         unsigned int want = needed(e);
         struct io_uring_sqe *sqe;
+        int multi;
 
         e->dirty = 0;
+        multi = want == POLLIN && e->refs > 0 && short_read_drains(fd, e);
         if (e->armed) {
-            if (want ? (e->armed & want) == want : e->refs > 0)
+            if (e->multi ? (want ? multi && e->empty : e->refs > 0)
+                         : (want ? (e->armed & want) == want : e->refs > 0))
                 continue;               /* still fits, or kept for a netfd */
             queue_poll_remove(fd);
         }
         if (want) {
             e->gen = (e->gen + 1) & GEN_MASK;
             sqe = _st_ur_get_sqe();
-            io_uring_prep_poll_add(sqe, fd, want);
+            if (multi) {
+                io_uring_prep_poll_multishot(sqe, fd, POLLIN);
+                e->empty = 0;           /* known again only after a read */
+            }
+            else
+                io_uring_prep_poll_add(sqe, fd, want);
             io_uring_sqe_set_data64(sqe, poll_ud(fd, e->gen));
             e->armed = want;
+            e->multi = (char)multi;
         }
     }
     E->ndirty = 0;
@@ -563,8 +618,10 @@ static void ur_dispatch(void)
             e->empty = 0;
             if (!e->armed || e->gen != gen)
                 continue;               /* stale: removed or replaced */
-            e->armed = 0;               /* one-shot: it is gone */
-            mark_dirty(fd);
+            if (!e->multi || !(cqe->flags & IORING_CQE_F_MORE)) {
+                e->armed = 0;           /* one-shot, or ended: it is gone */
+                mark_dirty(fd);
+            }
             if (cqe->res < 0) {
                 rev = cqe->res == -EBADF ? POLLNVAL : POLLERR;
             } else {
@@ -573,6 +630,8 @@ static void ur_dispatch(void)
                 if (rev & (POLLERR | POLLHUP))
                     rev |= (short)needed(e);
             }
+            if (!e->armed)
+                e->multi = 0;
             nready = fire(fd, rev, nready, &nfired);
         } else if ((ud & TAG_MASK) == TAG_RPOLL) {
             int fd = (int)((ud >> 2) & 0xffffffffu);
@@ -625,6 +684,7 @@ static int ur_fd_new(int osfd)
     e = &E->tab[osfd];
     if (e->refs == 0) {
         e->nosock = 0;
+        e->stream = 0;
         _st_ur_check_fork();
         if (e->armed && !needed(e))
             queue_poll_remove(osfd);    /* left by an earlier owner */
@@ -692,5 +752,6 @@ const _st_eventsys_ops_t _st_eventsys_io_uring = {
     .fd_close = ur_fd_close, .fd_free = ur_fd_free,
     .fd_getlimit = ur_fd_getlimit,
     .sock_io = _st_ur_sock_io, .sock_doomed = _st_ur_sock_doomed,
+    .sock_drained = _st_ur_sock_drained,
     .file_io = _st_ur_file_io
 };

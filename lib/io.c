@@ -149,6 +149,16 @@ static inline int sock_doomed(st_netfd_t fd)
     return ev->sock_doomed != NULL && ev->sock_doomed(fd->osfd);
 }
 
+/* A read system call of fd returned res of ASKED bytes: a short one is
+ * news for an event system that keeps a standing poll.  ASKED is only
+ * evaluated for such a system (a readv's total costs a loop). */
+#define NOTE_READ(fd, res, ASKED)                                         \
+    do {                                                                  \
+        void (*drained_)(int) = VP->ev->sock_drained;                     \
+        if (drained_ != NULL && (res) > 0 && (size_t)(res) < (ASKED))     \
+            drained_((fd)->osfd);                                         \
+    } while (0)
+
 #define SOCK_REQ(var, ...) _st_io_req_t var = { __VA_ARGS__ }
 
 /*
@@ -158,13 +168,15 @@ static inline int sock_doomed(st_netfd_t fd)
  * describes the call for an event system that performs it itself;
  * SKIP says the call is known to block (skip it and wait at once).
  */
-#define IO_LOOP_REQ(res, fd, dir, timeout, CALL, REQ, SKIP)               \
+#define IO_LOOP_REQ(res, fd, dir, timeout, CALL, REQ, SKIP, ASKED)        \
     for (;;) {                                                            \
         ssize_t ev_res_;                                                  \
         if (!(SKIP)) {                                                    \
             (res) = (CALL);                                               \
-            if ((res) >= 0)                                               \
+            if ((res) >= 0) {                                             \
+                NOTE_READ(fd, res, ASKED);                                \
                 break;                                                    \
+            }                                                             \
             if (errno == EINTR)                                           \
                 continue;                                                 \
             if (!WOULDBLOCK(errno))                                       \
@@ -180,14 +192,14 @@ static inline int sock_doomed(st_netfd_t fd)
             return -1;                                                    \
     }
 #define IO_LOOP(res, fd, dir, timeout, CALL)                              \
-    IO_LOOP_REQ(res, fd, dir, timeout, CALL, (const void *)NULL, 0)
+    IO_LOOP_REQ(res, fd, dir, timeout, CALL, (const void *)NULL, 0, 0)
 /* A read that the event system can do itself or know to be doomed.
  * A zero-length read is never skipped: it returns 0 at once (API.md
  * 3.9), which only the system call says; the kernel would block a
  * zero-length receive operation. */
-#define IO_LOOP_READ(res, fd, timeout, CALL, REQ, NONEMPTY)               \
+#define IO_LOOP_READ(res, fd, timeout, CALL, REQ, NONEMPTY, ASKED)        \
     IO_LOOP_REQ(res, fd, POLLIN, timeout, CALL, REQ,                      \
-                sock_doomed(fd) && (NONEMPTY))
+                sock_doomed(fd) && (NONEMPTY), ASKED)
 
 #define CHECK_FD(fd, ret)                                                 \
     do {                                                                  \
@@ -369,7 +381,7 @@ ssize_t st_read(st_netfd_t fd, void *buf, size_t nbyte, st_utime_t timeout)
                   .len = nbyte);
         IO_LOOP_READ(n, fd, timeout,
                      ST_STAT_IO(read, read(fd->osfd, buf, nbyte)), &req,
-                     nbyte > 0);
+                     nbyte > 0, nbyte);
     }
     return n;
 }
@@ -383,6 +395,17 @@ static int iov_nonempty(const struct iovec *iov, int iov_size)
         if (iov[i].iov_len > 0)
             return 1;
     return 0;
+}
+
+/* The bytes the vectors hold room for. */
+static size_t iov_total(const struct iovec *iov, int iov_size)
+{
+    size_t t = 0;
+    int i;
+
+    for (i = 0; i < iov_size; i++)
+        t += iov[i].iov_len;
+    return t;
 }
 
 ssize_t st_readv(st_netfd_t fd, const struct iovec *iov, int iov_size,
@@ -409,7 +432,7 @@ ssize_t st_readv(st_netfd_t fd, const struct iovec *iov, int iov_size,
         msg.msg_iovlen = iov_size > 0 ? (size_t)iov_size : 0;
         IO_LOOP_READ(n, fd, timeout,
                      ST_STAT_IO(readv, readv(fd->osfd, iov, iov_size)), &req,
-                     iov_nonempty(iov, iov_size));
+                     iov_nonempty(iov, iov_size), iov_total(iov, iov_size));
     }
     return n;
 }
@@ -503,6 +526,8 @@ static int resid_io(st_netfd_t fd, struct iovec **iov, int *iov_size,
             n = writing ? ST_STAT_IO(writev, writev(fd->osfd, *iov, *iov_size))
                         : ST_STAT_IO(readv, readv(fd->osfd, *iov, *iov_size));
         }
+        if (!writing && n > 0)
+            NOTE_READ(fd, n, iov_total(*iov, *iov_size));
         if (n < 0) {
             if (errno == EINTR)
                 continue;

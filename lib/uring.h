@@ -37,6 +37,10 @@ typedef struct ur_fd {
     char rpoll;                         /* latest readiness poll pending */
     char opoll;                         /* an older one still armed */
     char empty;                         /* receive queue known empty */
+    char multi;                         /* the armed poll is the standing
+                                           (multishot POLLIN) one */
+    char stream;                        /* 0 not asked yet, 1 a TCP or
+                                           AF_UNIX stream socket, 2 not */
     unsigned int rgen;                  /* generation of the latest */
     unsigned int ogen;                  /* and of the older one */
     _st_pollnode_t *waiters;            /* NULL-terminated node list */
@@ -104,6 +108,7 @@ void _st_ur_op_finish(ur_op_t *op, int res) ST_HIDDEN;
 void _st_ur_note_op(ur_fd_t *e, const ur_op_t *op, int res) ST_HIDDEN;
 long _st_ur_sock_io(const _st_io_req_t *req, st_utime_t timeout) ST_HIDDEN;
 int _st_ur_sock_doomed(int osfd) ST_HIDDEN;
+void _st_ur_sock_drained(int osfd) ST_HIDDEN;
 long _st_ur_file_io(const _st_io_req_t *req, st_utime_t timeout) ST_HIDDEN;
 void _st_ur_cancel_all(void) ST_HIDDEN;
 

@@ -204,7 +204,7 @@ int _st_ur_sock_doomed(int osfd)
     if (E == NULL || osfd < 0 || osfd >= E->tabsize)
         return 0;
     e = &E->tab[osfd];
-    if (!e->empty || !e->rpoll || e->nosock ||
+    if (!e->empty || !(e->rpoll || e->multi) || e->nosock ||
         (VP->current->flags & ST_FL_INTERRUPT) ||
         E->fork_gen != _st_fork_generation())
         return 0;
@@ -215,6 +215,25 @@ int _st_ur_sock_doomed(int osfd)
     if (tail != E->scan)
         scan_cq(tail);
     return e->empty;
+}
+
+/* io.c: a read system call of osfd came back short.  With the standing
+ * poll armed (submitted: nothing waits in the SQ) on a TCP or AF_UNIX
+ * stream socket, that means the queue was empty when the read returned,
+ * and any arrival since is a CQE not reaped yet, which clears the mark.
+ * Only a read done by this thread just now counts: a ring operation's
+ * result is older than CQEs that may already have been reaped. */
+void _st_ur_sock_drained(int osfd)
+{
+    ur_fd_t *e;
+
+    if (E == NULL || osfd < 0 || osfd >= E->tabsize)
+        return;
+    e = &E->tab[osfd];
+    if (e->multi && e->armed && e->stream == 1 &&
+        io_uring_sq_ready(&E->ring) == 0 &&
+        E->fork_gen == _st_fork_generation())
+        e->empty = 1;
 }
 
 /* ---- operations (called from io.c) ------------------------------------- */

@@ -560,6 +560,117 @@ START_TEST(poll_bogus_descriptor_no_growth)
 }
 END_TEST
 
+/* Waits after reads, as a poll-first server does them: a read that fills
+ * its buffer says nothing about the rest, a short one leaves nothing
+ * behind, and every later arrival or the end of the stream ends a wait. */
+static void *write_later(void *arg)
+{
+    st_usleep(20000);
+    ck_assert_int_eq((int)write(st_netfd_fileno(arg), "later", 5), 5);
+    return NULL;
+}
+
+START_TEST(poll_level_after_reads)
+{
+    st_netfd_t a, b;
+    st_thread_t t;
+    char big[200], buf[100];
+
+    st_test_init(_i);
+    st_test_tcp_pair(&a, &b);
+    memset(big, 'x', sizeof big);
+    ck_assert_int_eq((int)write(st_netfd_fileno(b), big, sizeof big), 200);
+    ck_assert_int_eq(st_netfd_poll(a, POLLIN, st_test_usec(1000000)), 0);
+    ck_assert_int_eq((int)st_read(a, buf, 100, 1000000), 100);
+    /* A full read: the other 100 bytes are still there. */
+    ck_assert_int_eq(st_netfd_poll(a, POLLIN, st_test_usec(1000000)), 0);
+    ck_assert_int_eq((int)st_read(a, buf, 100, 1000000), 100);
+    ck_assert_int_eq(st_netfd_poll(a, POLLIN, 20000), -1);
+    ck_assert_int_eq(errno, ETIME);
+    ck_assert_int_eq((int)write(st_netfd_fileno(b), "0123456789", 10), 10);
+    ck_assert_int_eq(st_netfd_poll(a, POLLIN, st_test_usec(1000000)), 0);
+    ck_assert_int_eq((int)st_read(a, buf, 100, 1000000), 10);
+    /* A short read emptied the queue: no false readiness... */
+    ck_assert_int_eq(st_netfd_poll(a, POLLIN, 20000), -1);
+    ck_assert_int_eq(errno, ETIME);
+    /* ...and an arrival while we wait, or before we wait, ends it. */
+    t = st_thread_create(write_later, b, 1, 0);
+    ck_assert_ptr_nonnull(t);
+    ck_assert_int_eq(st_netfd_poll(a, POLLIN, st_test_usec(5000000)), 0);
+    ck_assert_int_eq(st_thread_join(t, NULL), 0);
+    ck_assert_int_eq((int)st_read(a, buf, 100, 1000000), 5);
+    ck_assert_int_eq((int)write(st_netfd_fileno(b), "now", 3), 3);
+    ck_assert_int_eq(st_netfd_poll(a, POLLIN, st_test_usec(1000000)), 0);
+    ck_assert_int_eq((int)st_read(a, buf, 100, 1000000), 3);
+    /* The end of the stream stays readable. */
+    ck_assert_int_eq(st_netfd_close(b), 0);
+    ck_assert_int_eq(st_netfd_poll(a, POLLIN, st_test_usec(1000000)), 0);
+    ck_assert_int_eq((int)st_read(a, buf, 100, 1000000), 0);
+    ck_assert_int_eq(st_netfd_poll(a, POLLIN, st_test_usec(1000000)), 0);
+    ck_assert_int_eq(st_netfd_close(a), 0);
+}
+END_TEST
+
+/* A datagram smaller than the buffer is a short read with the next
+ * datagram still queued. */
+START_TEST(poll_datagrams_after_short_read)
+{
+    static const int types[] = { SOCK_DGRAM, SOCK_SEQPACKET };
+    size_t k;
+
+    st_test_init(_i);
+    for (k = 0; k < sizeof types / sizeof types[0]; k++) {
+        int sv[2];
+        st_netfd_t a;
+        char buf[100];
+
+        ck_assert_int_eq(socketpair(AF_UNIX, types[k], 0, sv), 0);
+        a = st_netfd_open_socket(sv[0]);
+        ck_assert_ptr_nonnull(a);
+        ck_assert_int_eq(st_netfd_poll(a, POLLIN, 20000), -1);
+        ck_assert_int_eq(errno, ETIME);
+        ck_assert_int_eq((int)write(sv[1], "first", 5), 5);
+        ck_assert_int_eq((int)write(sv[1], "second", 6), 6);
+        ck_assert_int_eq(st_netfd_poll(a, POLLIN, st_test_usec(1000000)), 0);
+        ck_assert_int_eq((int)st_read(a, buf, sizeof buf, 1000000), 5);
+        ck_assert_int_eq(st_netfd_poll(a, POLLIN, st_test_usec(1000000)), 0);
+        ck_assert_int_eq((int)st_read(a, buf, sizeof buf, 1000000), 6);
+        ck_assert_int_eq(st_netfd_close(a), 0);
+        close(sv[1]);
+    }
+}
+END_TEST
+
+/* Urgent data stops a TCP read short of the data behind it.  The next
+ * st_read gets that data at once everywhere; io_uring's standing poll
+ * takes the short read for an empty queue, so there st_netfd_poll waits
+ * for the next arrival (documented in st_netfd_poll(3)). */
+START_TEST(poll_after_read_stopped_by_urgent_data)
+{
+    st_netfd_t a, b;
+    char buf[100];
+    int fb;
+    int v = st_test_backends[_i];
+
+    st_test_init(_i);
+    st_test_tcp_pair(&a, &b);
+    fb = st_netfd_fileno(b);
+    ck_assert_int_eq((int)send(fb, "ab", 2, 0), 2);
+    ck_assert_int_eq((int)send(fb, "c", 1, MSG_OOB), 1);
+    ck_assert_int_eq((int)send(fb, "de", 2, 0), 2);
+    ck_assert_int_eq(st_netfd_poll(a, POLLIN, st_test_usec(1000000)), 0);
+    ck_assert_int_eq((int)st_read(a, buf, sizeof buf, 1000000), 2);
+    ck_assert_int_eq(memcmp(buf, "ab", 2), 0);
+#if defined(ST_EVENTSYS_IO_URING)
+    if (v != ST_EVENTSYS_IO_URING)
+#endif
+        ck_assert_int_eq(st_netfd_poll(a, POLLIN, st_test_usec(1000000)), 0);
+    (void)v;
+    ck_assert_int_eq((int)st_read(a, buf, sizeof buf, st_test_usec(1000000)), 2);
+    ck_assert_int_eq(memcmp(buf, "de", 2), 0);
+}
+END_TEST
+
 static Suite *poll_suite(void)
 {
     Suite *s = suite_create("poll");
@@ -582,6 +693,9 @@ static Suite *poll_suite(void)
     tcase_add_loop_test(tc, poll_reuse_after_timeout_netfd, 0, n);
     tcase_add_loop_test(tc, poll_close_peer_sees_eof, 0, n);
     tcase_add_loop_test(tc, poll_bogus_descriptor_no_growth, 0, n);
+    tcase_add_loop_test(tc, poll_level_after_reads, 0, n);
+    tcase_add_loop_test(tc, poll_datagrams_after_short_read, 0, n);
+    tcase_add_loop_test(tc, poll_after_read_stopped_by_urgent_data, 0, n);
     suite_add_tcase(s, tc);
     return s;
 }
