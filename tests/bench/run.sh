@@ -93,6 +93,12 @@ fi
 CFLAGS_B="-O2 -g"
 for c in $CTXS; do
   b=$OUT/build-$c
+  # A build directory configured from another source tree would build
+  # that tree: start it again.
+  if [ -f "$b/config.status" ] && ! grep -qxF "srcdir='$SRC'" "$b/config.status"; then
+    log "build-$c was configured from another tree: configuring again"
+    rm -rf "$b"
+  fi
   if [ ! -f "$b/Makefile" ]; then
     log "configuring libst ($c) in $b"
     mkdir -p "$b"
