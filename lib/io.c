@@ -166,15 +166,16 @@ static inline int sock_doomed(st_netfd_t fd)
  * EAGAIN wait for the direction with a fresh timeout and retry; any other
  * error is returned.  CALL is re-evaluated each time.  REQ (or NULL)
  * describes the call for an event system that performs it itself;
- * SKIP says the call is known to block (skip it and wait at once).
+ * SKIP says the call is known to block (skip it and wait at once);
+ * ON_DONE runs after a successful system call (not after sock_io).
  */
-#define IO_LOOP_REQ(res, fd, dir, timeout, CALL, REQ, SKIP, ASKED)        \
+#define IO_LOOP_REQ(res, fd, dir, timeout, CALL, REQ, SKIP, ON_DONE)      \
     for (;;) {                                                            \
         ssize_t ev_res_;                                                  \
         if (!(SKIP)) {                                                    \
             (res) = (CALL);                                               \
             if ((res) >= 0) {                                             \
-                NOTE_READ(fd, res, ASKED);                                \
+                ON_DONE;                                                  \
                 break;                                                    \
             }                                                             \
             if (errno == EINTR)                                           \
@@ -192,14 +193,14 @@ static inline int sock_doomed(st_netfd_t fd)
             return -1;                                                    \
     }
 #define IO_LOOP(res, fd, dir, timeout, CALL)                              \
-    IO_LOOP_REQ(res, fd, dir, timeout, CALL, (const void *)NULL, 0, 0)
+    IO_LOOP_REQ(res, fd, dir, timeout, CALL, (const void *)NULL, 0, (void)0)
 /* A read that the event system can do itself or know to be doomed.
  * A zero-length read is never skipped: it returns 0 at once (API.md
  * 3.9), which only the system call says; the kernel would block a
  * zero-length receive operation. */
 #define IO_LOOP_READ(res, fd, timeout, CALL, REQ, NONEMPTY, ASKED)        \
     IO_LOOP_REQ(res, fd, POLLIN, timeout, CALL, REQ,                      \
-                sock_doomed(fd) && (NONEMPTY), ASKED)
+                sock_doomed(fd) && (NONEMPTY), NOTE_READ(fd, res, ASKED))
 
 #define CHECK_FD(fd, ret)                                                 \
     do {                                                                  \
