@@ -428,9 +428,9 @@ static void reconcile(void)
             if (multi) {
                 io_uring_prep_poll_multishot(sqe, fd, POLLIN);
                 e->empty = 0;           /* known again only after a read */
-            }
-            else
+            } else {
                 io_uring_prep_poll_add(sqe, fd, want);
+            }
             io_uring_sqe_set_data64(sqe, poll_ud(fd, e->gen));
             e->armed = want;
             e->multi = (char)multi;

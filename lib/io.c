@@ -643,17 +643,16 @@ ssize_t st_writev(st_netfd_t fd, const struct iovec *iov, int iov_size,
                   st_utime_t timeout)
 {
     struct iovec local[LOCAL_IOV], *copy = NULL, *tmp;
-    size_t total = 0;
+    size_t total;
     ssize_t n;
-    int i, left, rv;
+    int left, rv;
 
     CHECK_FD(fd, -1);
     if (iov_size < 0 || (iov_size > 0 && iov == NULL)) {
         errno = EINVAL;
         return -1;
     }
-    for (i = 0; i < iov_size; i++)
-        total += iov[i].iov_len;
+    total = iov_total(iov, iov_size);
     if (total == 0)
         return 0;
     n = 0;                              /* a file: the copy does it all */

@@ -230,7 +230,7 @@ void _st_ur_sock_drained(int osfd)
     if (E == NULL || osfd < 0 || osfd >= E->tabsize)
         return;
     e = &E->tab[osfd];
-    if (e->multi && e->armed && e->stream == 1 &&
+    if (e->multi && e->stream == 1 &&
         io_uring_sq_ready(&E->ring) == 0 &&
         E->fork_gen == _st_fork_generation())
         e->empty = 1;
