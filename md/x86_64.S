@@ -5,6 +5,8 @@
  *   [sp+0]  MXCSR (4 bytes) and x87 control word (2 bytes), 8-byte slot
  *   [sp+8]  r15, r14, r13, r12, rbx, rbp  (the SysV callee-saved GPRs)
  *   [sp+56] return address
+ * A fresh context (_st_md_init) sets only the modes, rbx (its entry) and
+ * the return address (_st_md_start); its first resume reads no other slot.
  * The context object holds only sp (offset 0).  xmm registers are all
  * caller-saved in the SysV ABI, so none are saved.  The stack is 16-byte
  * aligned at every call, as the ABI requires.
@@ -15,11 +17,27 @@
 
         .text
 
+/* The saved MXCSR and x87 control word at rsp, loaded only where they
+ * differ from the leaving context's (r8d: its MXCSR, r9w: its control
+ * word): ldmxcsr and fldcw are slow, partly serialising instructions on
+ * Intel and AMD alike, and threads almost never change these modes, so
+ * the usual switch keeps the modes that are already in force, which are
+ * the same. */
+.macro RESTORE_MODES
+        cmpl    (%rsp), %r8d
+        jne     .Lfpload\@
+        cmpw    4(%rsp), %r9w
+        je      .Lfpdone\@
+.Lfpload\@:
+        ldmxcsr (%rsp)
+        fldcw   4(%rsp)
+.Lfpdone\@:
+.endm
+
 /* Restore what _st_md_switch saved, from the stack at rsp up to (not
  * including) the return address. */
 .macro RESTORE_SAVED
-        ldmxcsr (%rsp)
-        fldcw   4(%rsp)
+        RESTORE_MODES
         addq    $8, %rsp
         popq    %r15
         popq    %r14
@@ -63,8 +81,9 @@
 
 /* Enter the fresh context whose saved state is at rsp. */
 .macro ENTER_FRESH
-        RESTORE_SAVED                   /* rbx = entry */
-        addq    $8, %rsp                /* rsp = hi */
+        RESTORE_MODES
+        movq    40(%rsp), %rbx          /* entry; the other slots are unset */
+        addq    $64, %rsp               /* rsp = hi */
         jmp     ST_SYM(_st_md_start)
 .endm
 
@@ -94,6 +113,8 @@ ST_FUNC_BEGIN(_st_md_switch)
         subq    $8, %rsp
         stmxcsr (%rsp)
         fnstcw  4(%rsp)
+        movl    (%rsp), %r8d
+        movzwl  4(%rsp), %r9d
         movq    %rsp, (%rdi)
         movq    (%rsi), %rsp
         RESUME
@@ -124,12 +145,8 @@ ST_FUNC_BEGIN(_st_md_init)
         andq    $-16, %rdx              /* hi, 16-byte aligned */
         leaq    ST_SYM(_st_md_start)(%rip), %rax
         movq    %rax, -8(%rdx)          /* return address of the switch */
-        movq    $0, -16(%rdx)           /* rbp: end of the frame chain */
-        movq    %rcx, -24(%rdx)         /* rbx: entry */
-        movq    $0, -32(%rdx)           /* r12 */
-        movq    $0, -40(%rdx)           /* r13 */
-        movq    $0, -48(%rdx)           /* r14 */
-        movq    $0, -56(%rdx)           /* r15 */
+        movq    %rcx, -24(%rdx)         /* rbx: entry (ENTER_FRESH reads
+                                           only this and the modes) */
         stmxcsr -64(%rdx)               /* inherit the creator's FP modes */
         fnstcw  -60(%rdx)
         leaq    -64(%rdx), %rax
@@ -146,6 +163,10 @@ ST_SYM(_st_md_start):
         callq   *%rbx
         testq   %rax, %rax
         jz      1f
+        stmxcsr -8(%rsp)                /* the finished thread's modes */
+        fnstcw  -4(%rsp)
+        movl    -8(%rsp), %r8d
+        movzwl  -4(%rsp), %r9d
         movq    (%rax), %rsp
         RESUME_FROM_EXIT
 1:      callq   ST_SYM(_st_md_entry_returned)

@@ -452,6 +452,111 @@ START_TEST(fp_rounding_mode_is_per_thread)
 }
 END_TEST
 
+/* x86-64 keeps two FP control registers, and the switch loads each
+ * context's pair only where it differs from the leaving one's: a thread
+ * that changes only the x87 control word, and one that changes only
+ * MXCSR, must each keep their own and not see the other's. */
+#if defined(ST_MD_ASM) && defined(__x86_64__) && !defined(_WIN32)
+static unsigned short x87_cw(void)
+{
+    unsigned short cw;
+    __asm__ volatile("fnstcw %0" : "=m"(cw));
+    return cw;
+}
+
+static void set_x87_cw(unsigned short cw)
+{
+    __asm__ volatile("fldcw %0" : : "m"(cw));
+}
+
+static unsigned mxcsr(void)
+{
+    unsigned v;
+    __asm__ volatile("stmxcsr %0" : "=m"(v));
+    return v;
+}
+
+static void set_mxcsr(unsigned v)
+{
+    __asm__ volatile("ldmxcsr %0" : : "m"(v));
+}
+
+static unsigned short cw0;
+static unsigned mx0;
+static int regs_bad[3];
+
+static void *x87_only_thread(void *arg)
+{
+    unsigned short cw = (unsigned short)(cw0 ^ 0x0300); /* precision */
+    int i;
+
+    (void)arg;
+    set_x87_cw(cw);
+    for (i = 0; i < 3; i++) {
+        st_thread_yield();
+        regs_bad[0] |= x87_cw() != cw || mxcsr() != mx0;
+    }
+    set_x87_cw(cw0);
+    return NULL;
+}
+
+static void *mxcsr_only_thread(void *arg)
+{
+    unsigned mx = mx0 ^ 0x8000;                         /* flush to zero */
+    int i;
+
+    (void)arg;
+    set_mxcsr(mx);
+    for (i = 0; i < 3; i++) {
+        st_thread_yield();
+        regs_bad[1] |= mxcsr() != mx || x87_cw() != cw0;
+    }
+    set_mxcsr(mx0);
+    return NULL;
+}
+
+/* Runs after each of the two above in the round robin: a switch from the
+ * x87 thread to it differs in the control word alone, one from the MXCSR
+ * thread in MXCSR alone, and one from it to the x87 thread likewise. */
+static void *defaults_thread(void *arg)
+{
+    int i;
+
+    (void)arg;
+    for (i = 0; i < 3; i++) {
+        st_thread_yield();
+        regs_bad[2] |= mxcsr() != mx0 || x87_cw() != cw0;
+    }
+    return NULL;
+}
+#endif
+
+START_TEST(fp_control_registers_kept_apart)
+{
+#if defined(ST_MD_ASM) && defined(__x86_64__) && !defined(_WIN32)
+    st_thread_t a, b, c;
+
+    cw0 = x87_cw();
+    mx0 = mxcsr();
+    ck_assert_int_eq(st_init(), 0);
+    a = st_thread_create(x87_only_thread, NULL, 1, 0);
+    b = st_thread_create(defaults_thread, NULL, 1, 0);
+    c = st_thread_create(mxcsr_only_thread, NULL, 1, 0);
+    ck_assert_ptr_nonnull(a);
+    ck_assert_ptr_nonnull(b);
+    ck_assert_ptr_nonnull(c);
+    ck_assert_int_eq(st_thread_join(a, NULL), 0);
+    ck_assert_int_eq(st_thread_join(b, NULL), 0);
+    ck_assert_int_eq(st_thread_join(c, NULL), 0);
+    ck_assert_msg(!regs_bad[0], "the x87 control word was not kept apart");
+    ck_assert_msg(!regs_bad[1], "MXCSR was not kept apart");
+    ck_assert_msg(!regs_bad[2], "a thread saw another's FP control");
+    ck_assert_int_eq(x87_cw(), cw0);
+    ck_assert_uint_eq(mxcsr(), mx0);
+#endif
+}
+END_TEST
+
 static Suite *context_suite(void)
 {
     Suite *s = suite_create("context");
@@ -465,6 +570,7 @@ static Suite *context_suite(void)
     tcase_add_test(tc, new_thread_stack_is_aligned);
     tcase_add_test(tc, waits_at_different_sites_return_right);
     tcase_add_test(tc, fp_rounding_mode_is_per_thread);
+    tcase_add_test(tc, fp_control_registers_kept_apart);
     suite_add_tcase(s, tc);
     return s;
 }
