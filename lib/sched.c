@@ -126,18 +126,18 @@ thread_new(size_t stack_size, _st_md_entry_t entry,
         return NULL;
     t = s->tcb;
     /* Field by field: a memset of the whole block (with its key slots
-     * and machine context) costs more than the rest of creation.  links
-     * and wait_links are left stale: each is linked into a list before
-     * anything reads it. */
+     * and machine context) costs more than the rest of creation.  Left
+     * stale, since each is written before anything reads it: links and
+     * wait_links (linked into a list first), due and heap_index (read
+     * while ST_FL_ON_SLEEPQ is set), retval (read once ST_ST_ZOMBIE). */
     t->state = ST_ST_RUNNABLE;
     t->flags = flags;
     t->start = start;
     t->arg = arg;
-    t->retval = NULL;
-    t->due = 0;
-    t->heap_index = 0;
     t->name[0] = '\0';
+#if defined(ST_SAN_FIBERS)
     t->asan_fake_stack = NULL;
+#endif
     t->nkeys = 0;           /* no slot set: nothing to clear */
     t->stack = s;
     t->stack_limit = (uintptr_t)s->bottom;
@@ -339,12 +339,11 @@ void st_thread_interrupt(st_thread_t t)
     }
 }
 
-void st_thread_yield(void)
+/* st_thread_yield() with a clock to check, switch callbacks or a stack
+ * check to make. */
+static __attribute__((noinline)) void yield_slow(_st_vp_t *vp,
+                                                 _st_thread_t *me)
 {
-    _st_vp_t *vp = VP;
-    _st_thread_t *me = vp->current;
-
-    ST_STAT_INC(thread_yield);
     /* Checking the clock wakes expired sleepers and refreshes the time
      * cache; with neither to serve, the reading is only owed to
      * st_utime_last_clock(), which takes it when asked. */
@@ -355,10 +354,44 @@ void st_thread_yield(void)
     if (ST_CLIST_EMPTY(&vp->run_q))
         return;
     ST_STAT_INC(thread_yield2);
-    /* The switch ends this function (a tail call): _st_md_switch
-     * compares the call sites itself (switch.h, md/x86_64.S). */
     _st_add_runq(me);
     _st_switch_out(vp, me);
+}
+
+void st_thread_yield(void)
+{
+    _st_vp_t *vp = VP;
+    _st_thread_t *me = vp->current;
+    _st_thread_t *next;
+
+    ST_STAT_INC(thread_yield);
+#if !defined(ST_SAN_FIBERS)
+    /* The usual case, with nothing to call but the switch, so that the
+     * function needs no frame: no sleeper or time cache, no callbacks,
+     * a guarded stack (nothing to check). */
+    if (_st_likely(vp->heap_len == 0 && vp->cached_time == 0 &&
+                   !vp->hooks && me->red_word == NULL)) {
+        vp->clock_stale = 1;
+        if (ST_CLIST_EMPTY(&vp->run_q))
+            return;
+        ST_STAT_INC(thread_yield2);
+        /* The head first, then me at the tail: the queue that
+         * _st_add_runq() and _st_take_next() make, with no second test
+         * for an empty queue. */
+        next = ST_CONTAINER(vp->run_q.next, _st_thread_t, links);
+        _st_clist_unlink(&next->links);
+        ST_STAT_INC(thread_run);
+        _st_add_runq(me);
+        next->state = ST_ST_RUNNING;
+        vp->current = next;
+        /* The switch ends this function (a tail call): _st_md_switch
+         * compares the call sites itself (switch.h, md/x86_64.S). */
+        _st_md_switch(&me->ctx, &next->ctx);
+        return;
+    }
+#endif
+    (void)next;
+    yield_slow(vp, me);
 }
 
 /* ---- switch callbacks ----------------------------------------------------- */
