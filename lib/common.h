@@ -457,12 +457,29 @@ static inline int _st_fileio_threads(void)
 /* Called as t switches out, on t's stack, if it has no guard page (the
  * guard catches the rest): the stack pointer must be inside the stack
  * and the never-written word below it must still be zero. */
+/* The stack pointer, read without taking a local's address (which would
+ * give every wait a stack frame for the check's sake alone). */
+static inline __attribute__((always_inline)) uintptr_t _st_sp(void)
+{
+    uintptr_t sp;
+#if defined(__GNUC__) && defined(__x86_64__)
+    __asm__("movq %%rsp, %0" : "=r"(sp));
+#elif defined(__GNUC__) && defined(__i386__)
+    __asm__("movl %%esp, %0" : "=r"(sp));
+#elif defined(__GNUC__) && defined(__aarch64__)
+    __asm__("mov %0, sp" : "=r"(sp));
+#else
+    volatile char here;
+    sp = (uintptr_t)&here;
+#endif
+    return sp;
+}
+
 static inline void _st_stack_check(_st_thread_t *t)
 {
     const volatile uint64_t *w = t->red_word;
-    char here;
 
-    if (w != NULL && (_st_unlikely((uintptr_t)&here < t->stack_limit) ||
+    if (w != NULL && (_st_unlikely(_st_sp() < t->stack_limit) ||
                       _st_unlikely(*w != 0)))
         _st_stack_overflow(t);
 }
