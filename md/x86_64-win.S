@@ -35,9 +35,19 @@
 
         .text
 
+/* Restore what _st_md_switch saved.  The FP modes are loaded only where
+ * they differ from the leaving context's (r8d: its MXCSR, r9w: its x87
+ * control word): ldmxcsr and fldcw are slow, partly serialising
+ * instructions, and threads almost never change these modes. */
 .macro RESTORE_SAVED
+        cmpl    (%rsp), %r8d
+        jne     .Lfpload\@
+        cmpw    4(%rsp), %r9w
+        je      .Lfpdone\@
+.Lfpload\@:
         ldmxcsr (%rsp)
         fldcw   4(%rsp)
+.Lfpdone\@:
         movaps  8(%rsp), %xmm6
         movaps  24(%rsp), %xmm7
         movaps  40(%rsp), %xmm8
@@ -84,6 +94,8 @@ ST_FUNC_BEGIN(_st_md_switch)
         subq    $176, %rsp
         stmxcsr (%rsp)
         fnstcw  4(%rsp)
+        movl    (%rsp), %r8d
+        movzwl  4(%rsp), %r9d
         movaps  %xmm6, 8(%rsp)
         movaps  %xmm7, 24(%rsp)
         movaps  %xmm8, 40(%rsp)
@@ -160,6 +172,7 @@ ST_SYM(_st_md_start):
         testq   %rax, %rax
         jz      1f
         movq    (%rax), %rsp
+        movl    $-1, %r8d               /* no saved modes to compare */
         RESTORE_SAVED
         ret
 1:      callq   ST_SYM(_st_md_entry_returned)
