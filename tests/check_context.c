@@ -13,13 +13,13 @@ static int norder;
 
 static void *pingpong(void *arg)
 {
-    int id = (int)(long)arg, i;
+    int id = (int)(intptr_t)arg, i;
 
     for (i = 0; i < 3; i++) {
         order[norder++] = id;
         st_thread_yield();
     }
-    return (void *)(long)(id + 100);
+    return (void *)(intptr_t)(id + 100);
 }
 
 START_TEST(switch_round_robin)
@@ -30,10 +30,10 @@ START_TEST(switch_round_robin)
 
     ck_assert_int_eq(st_init(), 0);
     for (i = 0; i < 2; i++)
-        t[i] = st_thread_create(pingpong, (void *)(long)i, 1, 0);
+        t[i] = st_thread_create(pingpong, (void *)(intptr_t)i, 1, 0);
     for (i = 0; i < 2; i++) {
         ck_assert_int_eq(st_thread_join(t[i], &rv), 0);
-        ck_assert_int_eq((int)(long)rv, i + 100);
+        ck_assert_int_eq((int)(intptr_t)rv, i + 100);
     }
     ck_assert_int_eq(norder, 6);
     for (i = 0; i < 6; i++)
@@ -92,7 +92,7 @@ END_TEST
 
 static void *regs_thread(void *arg)
 {
-    return (void *)regs_work((unsigned long)arg);
+    return (void *)(uintptr_t)regs_work((unsigned long)(uintptr_t)arg);
 }
 
 START_TEST(callee_saved_registers_survive)
@@ -113,16 +113,16 @@ START_TEST(callee_saved_registers_survive)
     regs_yield = 1;
     ck_assert_int_eq(st_init(), 0);
     for (i = 0; i < NT; i++) {
-        t[i] = st_thread_create(regs_thread, (void *)seed[i], 1, 0);
+        t[i] = st_thread_create(regs_thread, (void *)(uintptr_t)seed[i], 1, 0);
         ck_assert_ptr_nonnull(t[i]);
     }
     /* The primordial thread computes too, interleaved with the others. */
     ck_assert(regs_work(seed[NT]) == expect[NT]);
     for (i = 0; i < NT; i++) {
         ck_assert_int_eq(st_thread_join(t[i], &rv), 0);
-        ck_assert_msg((unsigned long)rv == expect[i],
+        ck_assert_msg((unsigned long)(uintptr_t)rv == expect[i],
                       "thread %d: %#lx, expected %#lx", i,
-                      (unsigned long)rv, expect[i]);
+                      (unsigned long)(uintptr_t)rv, expect[i]);
     }
 }
 END_TEST
@@ -456,7 +456,7 @@ END_TEST
  * context's pair only where it differs from the leaving one's: a thread
  * that changes only the x87 control word, and one that changes only
  * MXCSR, must each keep their own and not see the other's. */
-#if defined(ST_MD_ASM) && defined(__x86_64__) && !defined(_WIN32)
+#if defined(ST_MD_ASM) && defined(__x86_64__)
 static unsigned short x87_cw(void)
 {
     unsigned short cw;
@@ -533,7 +533,7 @@ static void *defaults_thread(void *arg)
 
 START_TEST(fp_control_registers_kept_apart)
 {
-#if defined(ST_MD_ASM) && defined(__x86_64__) && !defined(_WIN32)
+#if defined(ST_MD_ASM) && defined(__x86_64__)
     st_thread_t a, b, c;
 
     cw0 = x87_cw();

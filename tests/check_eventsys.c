@@ -335,7 +335,7 @@ static void *fork_sleeper(void *arg)
     /* Blocked on a pipe across the fork in both processes. */
     if (st_read(rd, &c, 1, st_test_usec(10000000)) != 1)
         return (void *)1;
-    return (void *)(long)c;
+    return (void *)(intptr_t)c;
 }
 
 START_TEST(fork_after_init_both_work)
@@ -362,7 +362,7 @@ START_TEST(fork_after_init_both_work)
         void *r2 = NULL;
         char c = 'c';
         if (write(q[1], &c, 1) != 1 ||
-            st_thread_join(t2, &r2) != 0 || r2 != (void *)(long)'c')
+            st_thread_join(t2, &r2) != 0 || r2 != (void *)(intptr_t)'c')
             _exit(2);
         _exit(0);
     }
@@ -372,7 +372,7 @@ START_TEST(fork_after_init_both_work)
     /* The parent's scheduler still works after the child used its copy. */
     ck_assert_int_eq((int)write(p[1], "p", 1), 1);
     ck_assert_int_eq(st_thread_join(t, &rv), 0);
-    ck_assert_ptr_eq(rv, (void *)(long)'p');
+    ck_assert_ptr_eq(rv, (void *)(intptr_t)'p');
 }
 END_TEST
 

@@ -764,13 +764,13 @@ static void *fk_reader(void *arg)
 
     if (n == 4 && memcmp(buf, "ping", 4) == 0)
         return (void *)1;
-    return (void *)(long)(n < 0 ? -errno : 100 + n);
+    return (void *)(intptr_t)(n < 0 ? -errno : 100 + n);
 }
 
 static void *fk_sleeper(void *arg)
 {
     (void)arg;
-    return (void *)(long)st_usleep(50000);
+    return (void *)(intptr_t)st_usleep(50000);
 }
 
 /* Wait (bounded) for a child and return its exit status, or -1. */
@@ -814,7 +814,7 @@ static void fork_with_blocked_io(int i, int close_inherited)
         close(sp[0]);
         /* Our copy of the reader must not take the parent's data. */
         st_thread_interrupt(t1);
-        if (st_thread_join(t1, &rv) != 0 || rv != (void *)(long)-EINTR)
+        if (st_thread_join(t1, &rv) != 0 || rv != (void *)(intptr_t)-EINTR)
             rc = 10;
         if (close_inherited && st_netfd_close(a) != 0)
             rc = 11;
@@ -833,7 +833,7 @@ static void fork_with_blocked_io(int i, int close_inherited)
     ck_assert_int_eq((int)st_write(b, "ping", 4, T5S), 4);
     ck_assert_int_eq(echo_exchange(), 0);
     ck_assert_int_eq(st_thread_join(t1, &rv), 0);
-    ck_assert_msg(rv == (void *)1, "parent reader got %ld", (long)rv);
+    ck_assert_msg(rv == (void *)1, "parent reader got %ld", (long)(intptr_t)rv);
     ck_assert_int_eq(st_thread_join(t2, &rv), 0);
     ck_assert_ptr_null(rv);
     status = wait_child(pid);
@@ -1053,7 +1053,7 @@ static void *join_self(void *a)
     (void)a;
     if (st_thread_join(st_thread_self(), NULL) == 0)
         return (void *)-1;
-    return (void *)(long)errno;
+    return (void *)(intptr_t)errno;
 }
 
 static void *interrupt_after(void *arg)
@@ -1257,7 +1257,7 @@ static long r_join_self(void)
     void *v = NULL;
     if (t == NULL || st_thread_join(t, &v) != 0)
         return -99;
-    errno = (int)(long)v;
+    errno = (int)(intptr_t)v;
     return -1;
 }
 static long r_interrupt_null(void) { st_thread_interrupt(NULL); return 0; }
@@ -1501,10 +1501,11 @@ static long r_open_high(void)
 static long r_poll_high(void)
 {
     struct pollfd pd;
-    pd.fd = high_fd();
-    pd.events = POLLIN;
-    if (pd.fd == -2)
+    int fd = high_fd();
+    if (fd == -2)
         return -98;
+    pd.fd = fd;
+    pd.events = POLLIN;
     errno = 0;
     return st_poll(&pd, 1, 0);
 }

@@ -722,12 +722,12 @@ static void *mm_reader(void *arg)
             buf[0] != (char)i || buf[MM_LEN - 1] != (char)i)
             break;
     }
-    return (void *)(long)i;
+    return (void *)(intptr_t)i;
 }
 
 static void *mm_sender(void *arg)
 {
-    return (void *)(long)st_sendmmsg(arg, mm_out, MM_N, 0,
+    return (void *)(intptr_t)st_sendmmsg(arg, mm_out, MM_N, 0,
                                      ST_UTIME_NO_TIMEOUT);
 }
 
@@ -763,7 +763,7 @@ START_TEST(sendmmsg_sends_all_or_says_how_many)
                      MM_N);
     ck_assert_int_eq(st_thread_join(t, &got), 0);
     ck_assert_int_eq(mm_blocked, 1);
-    ck_assert_ptr_eq(got, (void *)(long)MM_N);
+    ck_assert_ptr_eq(got, (void *)(intptr_t)MM_N);
     ck_assert_int_eq(st_netfd_close(r), 0);
     ck_assert_int_eq(st_netfd_close(w), 0);
 
@@ -779,7 +779,7 @@ START_TEST(sendmmsg_sends_all_or_says_how_many)
     st_thread_interrupt(t);
     ck_assert_int_eq(st_thread_join(t, &got), 0);
     st_thread_interrupt(st_thread_self());
-    mm_rest_fails(r, w, (int)(long)got, EINTR);
+    mm_rest_fails(r, w, (int)(intptr_t)got, EINTR);
 
     /* An error after some were sent: their count; at the first: -1. */
     mm_pair(sv, &r, &w);
@@ -818,7 +818,7 @@ static void *mm_slow_reader(void *arg)
             break;
         mm_fake += MM_T / 32;
     }
-    return (void *)(long)i;
+    return (void *)(intptr_t)i;
 }
 #endif
 
@@ -838,7 +838,7 @@ START_TEST(sendmmsg_timeout_is_per_wait)
     ck_assert_ptr_nonnull(t);
     ck_assert_int_eq(st_sendmmsg(w, mm_out, MM_N, 0, MM_T), MM_N);
     ck_assert_int_eq(st_thread_join(t, &got), 0);
-    ck_assert_ptr_eq(got, (void *)(long)MM_N);
+    ck_assert_ptr_eq(got, (void *)(intptr_t)MM_N);
     ck_assert(mm_fake - 1000 > MM_T);
     ck_assert_int_eq(st_netfd_close(r), 0);
     ck_assert_int_eq(st_netfd_close(w), 0);
@@ -902,7 +902,7 @@ static void *signal_reader(void *arg)
     unsigned char c = 0;
     if (st_read(arg, &c, 1, st_test_usec(5000000)) != 1)
         return NULL;
-    return (void *)(long)c;
+    return (void *)(intptr_t)c;
 }
 
 START_TEST(signal_pipe_pattern)
@@ -925,7 +925,7 @@ START_TEST(signal_pipe_pattern)
     st_usleep(1000);
     kill(getpid(), SIGUSR1);                    /* same process */
     ck_assert_int_eq(st_thread_join(t, &rv), 0);
-    ck_assert_ptr_eq(rv, (void *)(long)SIGUSR1);
+    ck_assert_ptr_eq(rv, (void *)(intptr_t)SIGUSR1);
     t = st_thread_create(signal_reader, st_netfd_open(p[0]), 1, 0);
     st_usleep(1000);
     pid = fork();
@@ -934,7 +934,7 @@ START_TEST(signal_pipe_pattern)
         _exit(0);
     }
     ck_assert_int_eq(st_thread_join(t, &rv), 0);
-    ck_assert_ptr_eq(rv, (void *)(long)SIGHUP);
+    ck_assert_ptr_eq(rv, (void *)(intptr_t)SIGHUP);
     waitpid(pid, NULL, 0);
 }
 END_TEST

@@ -92,7 +92,7 @@ START_TEST(values_are_per_thread)
     ck_assert_int_eq(st_key_create(&key_a, NULL), 0);
     st_thread_setspecific(key_a, (void *)99);
     for (i = 0; i < 4; i++)
-        t[i] = st_thread_create(per_thread, (void *)(i + 1), 1, 0);
+        t[i] = st_thread_create(per_thread, (void *)(intptr_t)(i + 1), 1, 0);
     for (i = 0; i < 4; i++) {
         ck_assert_int_eq(st_thread_join(t[i], &rv), 0);
         ck_assert_ptr_null(rv);
@@ -125,7 +125,7 @@ START_TEST(destructors_on_every_exit_path)
     ck_assert_int_eq(st_key_create(&key_b, dtor1), 0);
     for (how = 0; how < 4; how++) {
         memset(destroyed, 0, sizeof destroyed);
-        t = st_thread_create(set_two_and_return, (void *)how, how != 3, 0);
+        t = st_thread_create(set_two_and_return, (void *)(intptr_t)how, how != 3, 0);
         if (how == 2) {
             st_usleep(1000);
             st_thread_interrupt(t);
@@ -187,7 +187,7 @@ static void *set_all(void *arg)
 
     (void)arg;
     for (i = 0; i < 3; i++)
-        st_thread_setspecific(key_lo[i], (void *)(long)(i + 1));
+        st_thread_setspecific(key_lo[i], (void *)(intptr_t)(i + 1));
     st_thread_setspecific(key_hi, (void *)7);
     return NULL;
 }

@@ -311,7 +311,7 @@ static void *client_main(void *arg)
     int bad = 0;
 
     memset(&cl, 0, sizeof cl);
-    cl.id = (int)(long)arg;
+    cl.id = (int)(intptr_t)arg;
     cl.len = stream_len(cl.id);
     cl.fd = st_netfd_open_socket(socket(AF_INET, SOCK_STREAM, 0));
     if (cl.fd == NULL) {
@@ -495,7 +495,7 @@ START_TEST(proxy_load)
     for (r = 0; r < rounds && failures == 0; r++) {
         for (i = 0; i < n; i++) {
             clients[i] = st_thread_create(client_main,
-                                          (void *)(long)(r * n + i), 1,
+                                          (void *)(intptr_t)(r * n + i), 1,
                                           STACK);
             ck_assert_ptr_nonnull(clients[i]);
         }

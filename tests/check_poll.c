@@ -215,7 +215,7 @@ END_TEST
 static void *read_one(void *arg)
 {
     char c;
-    return (void *)(long)st_read(arg, &c, 1, st_test_usec(5000000));
+    return (void *)(intptr_t)st_read(arg, &c, 1, st_test_usec(5000000));
 }
 
 START_TEST(poll_high_descriptors)
@@ -270,7 +270,7 @@ static void *multi_reader(void *arg)
     struct pollfd pd;
     pd.fd = st_netfd_fileno(arg);
     pd.events = POLLIN;
-    return (void *)(long)st_poll(&pd, 1, st_test_usec(5000000));
+    return (void *)(intptr_t)st_poll(&pd, 1, st_test_usec(5000000));
 }
 
 START_TEST(many_waiters_same_fd)

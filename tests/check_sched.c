@@ -18,7 +18,7 @@ static void *yielder(void *arg)
     int i;
 
     for (i = 0; i < 3; i++) {
-        seq[nseq++] = (int)(long)arg;
+        seq[nseq++] = (int)(intptr_t)arg;
         st_thread_yield();
     }
     return NULL;
@@ -31,7 +31,7 @@ START_TEST(yield_round_robin)
 
     ck_assert_int_eq(st_init(), 0);
     for (i = 0; i < 3; i++)
-        t[i] = st_thread_create(yielder, (void *)(long)i, 1, 0);
+        t[i] = st_thread_create(yielder, (void *)(intptr_t)i, 1, 0);
     for (i = 0; i < 3; i++)
         ck_assert_int_eq(st_thread_join(t[i], NULL), 0);
     ck_assert_int_eq(nseq, 9);
@@ -57,7 +57,7 @@ END_TEST
 
 static void *mark(void *arg)
 {
-    seq[nseq++] = (int)(long)arg;
+    seq[nseq++] = (int)(intptr_t)arg;
     return NULL;
 }
 
@@ -67,7 +67,7 @@ START_TEST(create_does_not_switch)
 
     ck_assert_int_eq(st_init(), 0);
     for (i = 0; i < 3; i++)
-        st_thread_create(mark, (void *)(long)i, 0, 0);
+        st_thread_create(mark, (void *)(intptr_t)i, 0, 0);
     /* Creation never switches: nothing ran yet. */
     ck_assert_int_eq(nseq, 0);
     st_usleep(0);
@@ -86,8 +86,8 @@ static st_utime_t fake_clock(void)
 
 static void *sleep_then_mark(void *arg)
 {
-    st_usleep((st_utime_t)(long)arg * 1000);
-    seq[nseq++] = (int)(long)arg;
+    st_usleep((st_utime_t)(intptr_t)arg * 1000);
+    seq[nseq++] = (int)(intptr_t)arg;
     return NULL;
 }
 
@@ -106,7 +106,7 @@ START_TEST(sleepers_wake_in_deadline_order)
     ck_assert_int_eq(st_set_utime_function(fake_clock), 0);
     ck_assert_int_eq(st_init(), 0);
     for (i = 0; i < 7; i++)
-        t[i] = st_thread_create(sleep_then_mark, (void *)ms[i], 1, 0);
+        t[i] = st_thread_create(sleep_then_mark, (void *)(intptr_t)ms[i], 1, 0);
     for (pass = 0; pass < 100 && nseq < 7; pass++) {
         st_usleep(0);                   /* one idle pass */
         fake += 1000;
@@ -120,8 +120,8 @@ END_TEST
 
 static void *fake_sleeper(void *arg)
 {
-    st_usleep((st_utime_t)(long)arg);
-    seq[nseq++] = (int)(long)arg;
+    st_usleep((st_utime_t)(intptr_t)arg);
+    seq[nseq++] = (int)(intptr_t)arg;
     return NULL;
 }
 
@@ -158,8 +158,8 @@ END_TEST
 
 static void *fake_sleeper2(void *arg)
 {
-    st_usleep((st_utime_t)(long)arg);
-    seq[nseq++] = (int)(long)arg;
+    st_usleep((st_utime_t)(intptr_t)arg);
+    seq[nseq++] = (int)(intptr_t)arg;
     return NULL;
 }
 
@@ -245,7 +245,7 @@ static void *no_switch_work(void *arg)
     st_thread_create(mark, NULL, 0, 0);
     st_cond_destroy(c);
     st_mutex_destroy(m);
-    return (void *)(long)counter;
+    return (void *)(intptr_t)counter;
 }
 
 static void *bump(void *arg)
@@ -288,11 +288,11 @@ START_TEST(many_threads_and_stack_reuse)
     for (round = 0; round < 5; round++) {
         for (i = 0; i < 200; i++)
             ck_assert_ptr_nonnull(t[i] = st_thread_create(
-                bounce, (void *)(long)i, 1, i % 3 ? 0 : 65536));
+                bounce, (void *)(intptr_t)i, 1, i % 3 ? 0 : 65536));
         for (i = 0; i < 200; i++) {
             void *rv;
             ck_assert_int_eq(st_thread_join(t[i], &rv), 0);
-            ck_assert_ptr_eq(rv, (void *)(long)i);
+            ck_assert_ptr_eq(rv, (void *)(intptr_t)i);
         }
     }
 }

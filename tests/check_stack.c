@@ -33,7 +33,7 @@ static void *overflower(void *arg)
 
     recursion_top = &here;
     st_thread_setname(st_thread_self(), "diver");
-    return (void *)(long)dive((size_t)arg);
+    return (void *)(intptr_t)dive((size_t)arg);
 }
 
 static void *sleep_forever(void *arg)
@@ -88,7 +88,7 @@ static int dive_switching(int depth)
 static void *switching_overflower(void *arg)
 {
     (void)arg;
-    return (void *)(long)dive_switching(0);
+    return (void *)(intptr_t)dive_switching(0);
 }
 
 /* One frame with a 16 KiB local array, touched first at its low end (as
@@ -123,7 +123,7 @@ static void *jumper(void *arg)
 
     (void)arg;
     st_thread_setname(st_thread_self(), "jumper");
-    return (void *)(long)dive_then_jump(
+    return (void *)(intptr_t)dive_then_jump(
         (char *)((uintptr_t)&here - STACK + 2048));
 }
 
@@ -343,7 +343,7 @@ static void *use_full_stack(void *arg)
     /* Bind st_usleep now: a lazy PLT lookup needs kilobytes of stack. */
     st_usleep(0);
     /* Nearly all of the requested size is usable. */
-    return (void *)(long)dive((size_t)arg);
+    return (void *)(intptr_t)dive((size_t)arg);
 }
 
 START_TEST(requested_size_usable)
@@ -355,7 +355,7 @@ START_TEST(requested_size_usable)
     t = st_thread_create(use_full_stack, (void *)(size_t)(STACK - 1024), 1,
                          STACK);
     ck_assert_int_eq(st_thread_join(t, &rv), 0);
-    ck_assert_int_gt((int)(long)rv, 2);
+    ck_assert_int_gt((int)(intptr_t)rv, 2);
 }
 END_TEST
 

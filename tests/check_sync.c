@@ -11,7 +11,7 @@ static int res[16], err[16];
 
 static void *cond_waiter(void *arg)
 {
-    int id = (int)(long)arg;
+    int id = (int)(intptr_t)arg;
 
     res[id] = st_cond_wait(cv);
     err[id] = errno;
@@ -43,7 +43,7 @@ START_TEST(signals_fifo_back_to_back)
     ck_assert_int_eq(st_init(), 0);
     cv = st_cond_new();
     for (i = 0; i < 3; i++)
-        t[i] = st_thread_create(cond_waiter, (void *)(long)i, 1, 0);
+        t[i] = st_thread_create(cond_waiter, (void *)(intptr_t)i, 1, 0);
     st_usleep(0);
     /* Two signals before anyone runs wake two different waiters. */
     st_cond_signal(cv);
@@ -68,7 +68,7 @@ START_TEST(broadcast_after_signal_once_each)
     ck_assert_int_eq(st_init(), 0);
     cv = st_cond_new();
     for (i = 0; i < 4; i++)
-        t[i] = st_thread_create(cond_waiter, (void *)(long)i, 1, 0);
+        t[i] = st_thread_create(cond_waiter, (void *)(intptr_t)i, 1, 0);
     st_usleep(0);
     st_cond_signal(cv);
     st_cond_broadcast(cv);
@@ -148,7 +148,7 @@ END_TEST
 
 static void *lock_and_record(void *arg)
 {
-    int id = (int)(long)arg;
+    int id = (int)(intptr_t)arg;
 
     res[id] = st_mutex_lock(mx);
     err[id] = errno;
@@ -191,7 +191,7 @@ END_TEST
 static void *try_other(void *arg)
 {
     (void)arg;
-    return (void *)(long)(st_mutex_trylock(mx) == -1 && errno == EBUSY);
+    return (void *)(intptr_t)(st_mutex_trylock(mx) == -1 && errno == EBUSY);
 }
 
 START_TEST(trylock_by_other_busy)
@@ -218,7 +218,7 @@ START_TEST(mutex_fifo_skips_interrupted)
     mx = st_mutex_new();
     ck_assert_int_eq(st_mutex_lock(mx), 0);
     for (i = 0; i < 3; i++)
-        t[i] = st_thread_create(lock_and_record, (void *)(long)i, 1, 0);
+        t[i] = st_thread_create(lock_and_record, (void *)(intptr_t)i, 1, 0);
     st_usleep(0);
     st_thread_interrupt(t[0]);
     ck_assert_int_eq(st_mutex_unlock(mx), 0);

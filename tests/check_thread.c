@@ -49,10 +49,10 @@ START_TEST(join_64_in_order)
     ck_assert_int_eq(st_init(), 0);
     for (i = 0; i < 64; i++)
         ck_assert_ptr_nonnull(t[i] = st_thread_create(ret_arg,
-                                                      (void *)(i + 1), 1, 0));
+                                                      (void *)(intptr_t)(i + 1), 1, 0));
     for (i = 0; i < 64; i++) {
         ck_assert_int_eq(st_thread_join(t[i], &rv), 0);
-        ck_assert_ptr_eq(rv, (void *)(i + 1));
+        ck_assert_ptr_eq(rv, (void *)(intptr_t)(i + 1));
     }
 }
 END_TEST
@@ -109,7 +109,7 @@ static int second_join_errno;
 
 static void *sleeper_ms(void *arg)
 {
-    st_usleep((st_utime_t)(long)arg * 1000);
+    st_usleep((st_utime_t)(intptr_t)arg * 1000);
     return (void *)42;
 }
 
@@ -375,7 +375,7 @@ END_TEST
 
 static void *print_and_sleep(void *arg)
 {
-    st_usleep((st_utime_t)(long)arg);
+    st_usleep((st_utime_t)(intptr_t)arg);
     printf("thread done\n");          /* buffered: must be flushed */
     return NULL;
 }
@@ -594,21 +594,21 @@ static long current_trace_id;
 
 static void trace_in(void)
 {
-    current_trace_id = (long)st_thread_getspecific(trace_key);
+    current_trace_id = (long)(intptr_t)st_thread_getspecific(trace_key);
 }
 
 static void trace_out(void)
 {
-    st_thread_setspecific(trace_key, (void *)current_trace_id);
+    st_thread_setspecific(trace_key, (void *)(intptr_t)current_trace_id);
 }
 
 static void *traced(void *arg)
 {
     int i;
-    current_trace_id = (long)arg;
+    current_trace_id = (long)(intptr_t)arg;
     for (i = 0; i < 5; i++) {
-        st_usleep(100 * (st_utime_t)(long)arg);
-        if (current_trace_id != (long)arg)
+        st_usleep(100 * (st_utime_t)(intptr_t)arg);
+        if (current_trace_id != (long)(intptr_t)arg)
             return (void *)1;
     }
     return NULL;
@@ -625,7 +625,7 @@ START_TEST(switch_callbacks_trace_id)
     st_set_switch_in_cb(trace_in);
     st_set_switch_out_cb(trace_out);
     for (i = 0; i < 4; i++)
-        t[i] = st_thread_create(traced, (void *)(i + 1), 1, 0);
+        t[i] = st_thread_create(traced, (void *)(intptr_t)(i + 1), 1, 0);
     for (i = 0; i < 4; i++) {
         ck_assert_int_eq(st_thread_join(t[i], &rv), 0);
         ck_assert_ptr_null(rv);
@@ -653,7 +653,7 @@ END_TEST
 
 static void *stats_sleeper(void *arg)
 {
-    st_usleep((st_utime_t)(long)arg);
+    st_usleep((st_utime_t)(intptr_t)arg);
     return NULL;
 }
 
@@ -668,7 +668,7 @@ START_TEST(thread_stats_lists_live_threads)
     ck_assert_int_eq(st_init(), 0);
     ck_assert_int_eq(st_thread_stats(NULL, 0), 1);       /* primordial */
     a = st_thread_create(stats_sleeper, (void *)5000000L, 1, 0);
-    b = st_thread_create(stats_sleeper, (void *)(long)ST_UTIME_NO_TIMEOUT,
+    b = st_thread_create(stats_sleeper, (void *)(intptr_t)ST_UTIME_NO_TIMEOUT,
                          0, 65536);
     z = st_thread_create(ret_arg, NULL, 1, 0);
     st_thread_setname(a, "sleeper");

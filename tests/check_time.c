@@ -178,7 +178,7 @@ static int early_r[2], early_e[2];
 
 static void *timed_reader(void *arg)
 {
-    int k = (int)(long)arg;
+    int k = (int)(intptr_t)arg;
     char c;
 
     early_r[k] = (int)st_read(early_fds[k], &c, 1, 40000);
