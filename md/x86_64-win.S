@@ -41,13 +41,13 @@
  * instructions, and threads almost never change these modes. */
 .macro RESTORE_SAVED
         cmpl    (%rsp), %r8d
-        jne     .Lfpload\@
+        jne     6f
         cmpw    4(%rsp), %r9w
-        je      .Lfpdone\@
-.Lfpload\@:
+        je      7f
+6:
         ldmxcsr (%rsp)
         fldcw   4(%rsp)
-.Lfpdone\@:
+7:
         movaps  8(%rsp), %xmm6
         movaps  24(%rsp), %xmm7
         movaps  40(%rsp), %xmm8

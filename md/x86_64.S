@@ -25,13 +25,13 @@
  * the same. */
 .macro RESTORE_MODES
         cmpl    (%rsp), %r8d
-        jne     .Lfpload\@
+        jne     6f
         cmpw    4(%rsp), %r9w
-        je      .Lfpdone\@
-.Lfpload\@:
+        je      7f
+6:
         ldmxcsr (%rsp)
         fldcw   4(%rsp)
-.Lfpdone\@:
+7:
 .endm
 
 /* Restore what _st_md_switch saved, from the stack at rsp up to (not
