@@ -487,7 +487,7 @@ static int regs_bad[3];
 
 static void *x87_only_thread(void *arg)
 {
-    unsigned short cw = (unsigned short)(cw0 ^ 0x0300); /* precision */
+    unsigned short cw = (unsigned short)(cw0 ^ 0x0C00); /* rounding */
     int i;
 
     (void)arg;
@@ -502,7 +502,7 @@ static void *x87_only_thread(void *arg)
 
 static void *mxcsr_only_thread(void *arg)
 {
-    unsigned mx = mx0 ^ 0x8000;                         /* flush to zero */
+    unsigned mx = mx0 ^ 0x6000;                         /* rounding */
     int i;
 
     (void)arg;
