@@ -351,7 +351,7 @@ static __attribute__((noinline)) void yield_slow(_st_vp_t *vp,
         vp->clock_stale = 1;
     else
         _st_check_clock();
-    if (ST_CLIST_EMPTY(&vp->run_q))
+    if (_st_runq_empty(vp))
         return;
     ST_STAT_INC(thread_yield2);
     _st_add_runq(me);
@@ -372,14 +372,13 @@ void st_thread_yield(void)
     if (_st_likely(vp->heap_len == 0 && vp->cached_time == 0 &&
                    !vp->hooks && me->red_word == NULL)) {
         vp->clock_stale = 1;
-        if (ST_CLIST_EMPTY(&vp->run_q))
+        if (_st_runq_empty(vp))
             return;
         ST_STAT_INC(thread_yield2);
         /* The head first, then me at the tail: the queue that
          * _st_add_runq() and _st_take_next() make, with no second test
          * for an empty queue. */
-        next = ST_CONTAINER(vp->run_q.next, _st_thread_t, links);
-        _st_clist_unlink(&next->links);
+        next = _st_runq_pop(vp);
         ST_STAT_INC(thread_run);
         _st_add_runq(me);
         next->state = ST_ST_RUNNING;
@@ -584,7 +583,7 @@ int st_init(void)
 
     vp->pagesize = (size_t)sysconf(_SC_PAGESIZE);
     _st_guard_handler_init();
-    ST_CLIST_INIT(&vp->run_q);
+    _st_runq_init(vp);
     ST_CLIST_INIT(&vp->io_q);
     ST_CLIST_INIT(&vp->all_q);
     ST_CLIST_INIT(&vp->stack_cache);
@@ -606,7 +605,6 @@ int st_init(void)
     prim->magic = (uintptr_t)prim ^ ST_THREAD_MAGIC;
     prim->flags = ST_FL_PRIMORDIAL;
     prim->state = ST_ST_RUNNING;
-    ST_CLIST_INIT(&prim->links);
     ST_CLIST_INIT(&prim->wait_links);
     ST_CLIST_INIT(&prim->term.wait_q);
     _st_clist_append(&vp->all_q, &prim->all_links);

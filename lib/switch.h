@@ -20,9 +20,8 @@ _st_take_next(_st_vp_t *vp)
 {
     _st_thread_t *next;
 
-    if (_st_likely(!ST_CLIST_EMPTY(&vp->run_q))) {
-        next = ST_CONTAINER(vp->run_q.next, _st_thread_t, links);
-        _st_clist_unlink(&next->links);
+    if (_st_likely(!_st_runq_empty(vp))) {
+        next = _st_runq_pop(vp);
         ST_STAT_INC(thread_run);
     } else {
         next = vp->idle;
