@@ -447,9 +447,12 @@ static inline _st_thread_t *_st_runq_pop(_st_vp_t *vp)
         __builtin_prefetch(n, 1);
 #if defined(ST_MD_ASM)
         /* And the registers its switch will pop (64 bytes at sp, which
-         * may straddle two lines). */
-        __builtin_prefetch(n->ctx.sp);
-        __builtin_prefetch((char *)n->ctx.sp + 64);
+         * may straddle two lines).  A thread that has not run yet has no
+         * saved sp: the sum is done on integers (a prefetch of a bad
+         * address is harmless, pointer arithmetic on NULL is not). */
+        uintptr_t sp = (uintptr_t)n->ctx.sp;
+        __builtin_prefetch((const void *)sp);
+        __builtin_prefetch((const void *)(sp + 64));
 #endif
     }
     return t;
