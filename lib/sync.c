@@ -67,6 +67,14 @@ int st_cond_wait(st_cond_t c)
     ST_WAIT_RETURN(rv);
 }
 
+/* _st_wake() of a thread with a timer to cancel, out of line and called
+ * last, so that st_cond_signal's usual path needs no frame. */
+static __attribute__((noinline, cold)) int wake_timed(_st_thread_t *t)
+{
+    _st_wake(t);
+    return 0;
+}
+
 static inline __attribute__((always_inline)) int
 cond_wake(st_cond_t c, int all)
 {
@@ -80,39 +88,21 @@ cond_wake(st_cond_t c, int all)
         _st_thread_t *t = ST_CONTAINER(q, _st_thread_t, wait_links);
         if (t->state != ST_ST_COND_WAIT)
             continue;               /* already woken, not yet run */
-        _st_wake(t);
-        if (!all)
-            break;
-    }
-    return 0;
-}
-
-/* _st_wake() of a thread with a timer to cancel, out of line and called
- * last, so that st_cond_signal's usual path needs no frame. */
-static __attribute__((noinline, cold)) int wake_timed(_st_thread_t *t)
-{
-    _st_wake(t);
-    return 0;
-}
-
-int st_cond_signal(st_cond_t c)
-{
-    _st_clist_t *q;
-
-    if (c == NULL) {
-        errno = EINVAL;
-        return -1;
-    }
-    for (q = c->wait_q.next; q != &c->wait_q; q = q->next) {
-        _st_thread_t *t = ST_CONTAINER(q, _st_thread_t, wait_links);
-        if (t->state != ST_ST_COND_WAIT)
-            continue;               /* already woken, not yet run */
+        if (all) {
+            _st_wake(t);
+            continue;
+        }
         if (_st_unlikely(t->flags & ST_FL_ON_SLEEPQ))
             return wake_timed(t);
         _st_add_runq(t);
         break;
     }
     return 0;
+}
+
+int st_cond_signal(st_cond_t c)
+{
+    return cond_wake(c, 0);
 }
 
 int st_cond_broadcast(st_cond_t c)
