@@ -14,9 +14,10 @@
  *    splits the mapping in two, and vm.max_map_count caps the mappings of
  *    a process);
  *  - else nothing: the zone stays readable and is never written, so it
- *    reads as zeroes (the shared zero page, costing no memory), and a
- *    non-zero word at its top, or a stack pointer below bottom at a
- *    switch, means the thread overflowed.
+ *    reads as zeroes, and a non-zero word at its top, or a stack pointer
+ *    below bottom at a switch, means the thread overflowed.  Reading that
+ *    word maps the shared zero page, which costs no memory, except on
+ *    kernels built without one, where it costs a page per such stack.
  * A cached stack keeps its guard, so a guard costs one system call per
  * mapping, not per thread.
  *

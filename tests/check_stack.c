@@ -127,36 +127,6 @@ static void *jumper(void *arg)
         (char *)((uintptr_t)&here - STACK + 2048));
 }
 
-/* Guard regions (MADV_GUARD_INSTALL, Linux 6.13) in force here?  The
- * same test as the library's: the kernel must refuse to read the page.
- * LIBST_NO_GUARD_REGIONS (tests/fallback.sh) forces the fallback. */
-static int guard_regions(void)
-{
-#if defined(__linux__)
-    const char *off = getenv("LIBST_NO_GUARD_REGIONS");
-    long page = sysconf(_SC_PAGESIZE);
-    int p[2], ok = 0;
-    char *m;
-
-    if (off != NULL && *off != '\0' && strcmp(off, "0") != 0)
-        return 0;
-    m = mmap(NULL, (size_t)page, PROT_READ | PROT_WRITE,
-             MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    if (m == MAP_FAILED)
-        return 0;
-    if (madvise(m, (size_t)page, 102 /* MADV_GUARD_INSTALL */) == 0 &&
-        pipe(p) == 0) {
-        ok = write(p[1], m, 1) < 0 && errno == EFAULT;
-        close(p[0]);
-        close(p[1]);
-    }
-    munmap(m, (size_t)page);
-    return ok;
-#else
-    return 0;
-#endif
-}
-
 /* What the child runs: nthreads sleepers, and one thread that overflows
  * created after `before` of them (the rest after it, so that it has
  * live neighbours on both sides unless before == nthreads). */
@@ -256,7 +226,7 @@ static void nonswitching_overflow(size_t nthreads, const char *what)
 
     if (overflow_tests_skipped(what))
         return;
-    if (nthreads > 1000 && !guard_regions()) {
+    if (nthreads > 1000 && !st_test_guard_regions()) {
         /* Beyond the guard-page budget, with no guard regions, a thread
          * that never switches can run into its neighbour (st(3)). */
         fprintf(stderr, "%s: SKIPPED: no guard regions (Linux 6.13+) here"
@@ -318,7 +288,7 @@ START_TEST(switching_overflow_100000_threads)
 
     if (overflow_tests_skipped("switching_overflow_100000_threads"))
         return;
-    expect_overflow(&sc, guard_regions() ? SIGSEGV : SIGABRT, NULL);
+    expect_overflow(&sc, st_test_guard_regions() ? SIGSEGV : SIGABRT, NULL);
 }
 END_TEST
 

@@ -18,6 +18,11 @@
 
 #include "st.h"
 
+#if defined(__linux__)
+#include <sys/mman.h>
+#endif
+
+
 /* Built with AddressSanitizer (gcc or clang)?  It owns SIGSEGV and makes
  * frames and resident memory larger, so a few tests adapt. */
 #if defined(__SANITIZE_ADDRESS__)
@@ -57,6 +62,36 @@ static const int st_test_backends[] = {
 };
 #define st_test_nbackends \
     ((int)(sizeof st_test_backends / sizeof st_test_backends[0]))
+
+/* Guard regions (MADV_GUARD_INSTALL, Linux 6.13) in force here?  The
+ * same test as the library's: the kernel must refuse to read the page.
+ * LIBST_NO_GUARD_REGIONS (tests/fallback.sh) forces the fallback. */
+static inline int st_test_guard_regions(void)
+{
+#if defined(__linux__)
+    const char *off = getenv("LIBST_NO_GUARD_REGIONS");
+    long page = sysconf(_SC_PAGESIZE);
+    int p[2], ok = 0;
+    char *m;
+
+    if (off != NULL && *off != '\0' && strcmp(off, "0") != 0)
+        return 0;
+    m = mmap(NULL, (size_t)page, PROT_READ | PROT_WRITE,
+             MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (m == MAP_FAILED)
+        return 0;
+    if (madvise(m, (size_t)page, 102 /* MADV_GUARD_INSTALL */) == 0 &&
+        pipe(p) == 0) {
+        ok = write(p[1], m, 1) < 0 && errno == EFAULT;
+        close(p[0]);
+        close(p[1]);
+    }
+    munmap(m, (size_t)page);
+    return ok;
+#else
+    return 0;
+#endif
+}
 
 /* io_uring is compiled in but the kernel refuses it (too old, disabled
  * by sysctl or seccomp): st_set_eventsys failed with EINVAL.  The test
