@@ -65,6 +65,8 @@ struct _st_pool {
     int queued;                         /* requests on todo (locked) */
     int busy;                           /* helpers inside a call (locked) */
     int idle;                           /* helpers waiting (locked) */
+    int returning;                      /* finished a call, not yet back
+                                         * at the todo list (locked) */
     int stopping;                       /* st_destroy (locked) */
     int nthreads;                       /* helpers started */
     pthread_t *tids;                    /* their ids, for st_destroy */
@@ -240,9 +242,11 @@ static void *helper_main(void *arg)
         r->state = F_DONE;
         _st_clist_append(&p->done, &r->links);
         p->busy--;
+        p->returning++;
         pthread_mutex_unlock(&p->lock);
         signal_done(p);
         pthread_mutex_lock(&p->lock);
+        p->returning--;                 /* back at the todo list */
     }
     pthread_mutex_unlock(&p->lock);
     return NULL;
@@ -462,7 +466,11 @@ long _st_pool_file_io(const _st_io_req_t *req, st_utime_t timeout)
     pthread_mutex_lock(&p->lock);
     r.state = F_QUEUED;
     _st_clist_append(&p->todo, &r.links);
-    more = ++p->queued > p->idle && p->nthreads < p->target;
+    /* A helper that has just finished a call counts as idle: it looks
+     * at the todo list before it waits.  A thread that writes a file
+     * sequentially thus keeps one helper, and no wake-up is needed. */
+    more = ++p->queued > p->idle + p->returning &&
+           p->nthreads < p->target;
     pthread_cond_signal(&p->work);
     pthread_mutex_unlock(&p->lock);
     if (more && spawn(p) < 0 && p->nthreads == 0) {

@@ -273,6 +273,55 @@ START_TEST(set_threads)
 }
 END_TEST
 
+#if defined(__linux__)
+#include <dirent.h>
+
+/* The OS threads of this process. */
+static int os_threads(void)
+{
+    DIR *d = opendir("/proc/self/task");
+    struct dirent *e;
+    int n = 0;
+
+    ck_assert_ptr_nonnull(d);
+    while ((e = readdir(d)) != NULL)
+        if (e->d_name[0] != '.')
+            n++;
+    closedir(d);
+    return n;
+}
+
+/* One thread writing a file call after call keeps one helper busy: the
+ * helper that has just answered takes the next call, and the pool does
+ * not grow towards its size for a load that one helper carries. */
+START_TEST(one_writer_one_helper)
+{
+    char block[4096];
+    st_netfd_t f;
+    int before, i;
+
+    st_test_init(_i);
+    if (uring()) {
+        st_destroy();
+        return;                         /* the ring has no helpers */
+    }
+    memset(block, 'w', sizeof block);
+    before = os_threads();
+    f = tmpfile_netfd();
+    for (i = 0; i < 300; i++) {
+        ck_assert_int_eq(st_write(f, block, sizeof block,
+                                  ST_UTIME_NO_TIMEOUT), (int)sizeof block);
+        if (i % 50 == 49)
+            ck_assert_int_eq(st_fdatasync(f, ST_UTIME_NO_TIMEOUT), 0);
+    }
+    ck_assert_int_eq(os_threads(), before + 1);
+    ck_assert_int_eq(st_netfd_close(f), 0);
+    st_destroy();
+    ck_assert_int_eq(os_threads(), before);
+}
+END_TEST
+#endif /* __linux__: threads counted in /proc */
+
 /* ---- the gate: calls held before they start (test-only hook) ----------- */
 
 static int gate_w = -1;                 /* write a byte: one call starts */
@@ -738,6 +787,9 @@ static Suite *fileio_suite(void)
     tcase_add_loop_test(tc, errors, 0, st_test_nbackends);
     tcase_add_loop_test(tc, set_threads, 0, st_test_nbackends);
     tcase_add_loop_test(tc, interrupt_pending, 0, st_test_nbackends);
+#if defined(__linux__)
+    tcase_add_loop_test(tc, one_writer_one_helper, 0, st_test_nbackends);
+#endif
     suite_add_tcase(s, tc);
     tcase_add_loop_test(tg, others_keep_running, 0, st_test_nbackends);
     tcase_add_loop_test(tg, not_started, 0, st_test_nbackends);
