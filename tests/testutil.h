@@ -177,7 +177,20 @@ static inline st_netfd_t st_test_listener(struct sockaddr_in *sin, int backlog)
 /* Run one suite; the exit status is what automake's harness reads.
  * Each test runs in a forked child, which releases the scheduler on exit
  * so that leak checkers see only real leaks. */
-static inline int st_test_run(Suite *s)
+/* Check's per-test time limit scales with ST_TEST_TIME_MULT too, unless
+ * CK_TIMEOUT_MULTIPLIER says otherwise.  Check reads it when a test case
+ * is made, so st_test_run sets it before its argument builds the suite. */
+static inline void st_test_scale_timeouts(void)
+{
+    const char *m = getenv("ST_TEST_TIME_MULT");
+
+    if (m != NULL && atol(m) > 1)
+        (void)setenv("CK_TIMEOUT_MULTIPLIER", m, 0);
+}
+
+#define st_test_run(s) (st_test_scale_timeouts(), st_test_run_(s))
+
+static inline int st_test_run_(Suite *s)
 {
     SRunner *sr = srunner_create(s);
     int failed;
