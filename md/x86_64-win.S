@@ -37,8 +37,9 @@
 
 /* Restore what _st_md_switch saved.  The FP modes are loaded only where
  * they differ from the leaving context's (r8d: its MXCSR, r9w: its x87
- * control word): ldmxcsr and fldcw are slow, partly serialising
- * instructions, and threads almost never change these modes. */
+ * control word), or always where r8d is -1: ldmxcsr and fldcw are slow,
+ * partly serialising instructions on Intel, and threads almost never
+ * change these modes. */
 .macro RESTORE_SAVED
         cmpl    (%rsp), %r8d
         jne     6f
@@ -94,8 +95,14 @@ ST_FUNC_BEGIN(_st_md_switch)
         subq    $176, %rsp
         stmxcsr (%rsp)
         fnstcw  4(%rsp)
+        /* Read back for the compare only where the CPU gains by it
+         * (md/x86_64.S says why; md/common.c chooses). */
+        movl    $-1, %r8d
+        testb   $1, ST_SYM(_st_md_fp_compare)(%rip)
+        jz      5f
         movl    (%rsp), %r8d
         movzwl  4(%rsp), %r9d
+5:
         movaps  %xmm6, 8(%rsp)
         movaps  %xmm7, 24(%rsp)
         movaps  %xmm8, 40(%rsp)

@@ -19,10 +19,15 @@
 
 /* The saved MXCSR and x87 control word at rsp, loaded only where they
  * differ from the leaving context's (r8d: its MXCSR, r9w: its control
- * word): ldmxcsr and fldcw are slow, partly serialising instructions on
- * Intel and AMD alike, and threads almost never change these modes, so
- * the usual switch keeps the modes that are already in force, which are
- * the same. */
+ * word), or always where r8d is -1 (no MXCSR has its reserved top bits
+ * set).  Threads almost never change these modes, and on Intel ldmxcsr
+ * and fldcw are slow, partly serialising instructions, so there the
+ * usual switch keeps the modes in force.  Comparing needs the leaving
+ * modes in registers, read back from the stmxcsr/fnstcw stores just
+ * made, and on AMD (Zen) that read-back costs more than the two loads
+ * (cond ping-pong 0.81x, yield 0.85x without it on an EPYC): so the
+ * switch reads back only where _st_md_fp_compare (md/common.c, set from
+ * the CPU vendor at load time) says so. */
 .macro RESTORE_MODES
         cmpl    (%rsp), %r8d
         jne     6f
@@ -32,6 +37,17 @@
         ldmxcsr (%rsp)
         fldcw   4(%rsp)
 7:
+.endm
+
+/* r8d, r9w = the modes just stored at off(%rsp), where the CPU compares
+ * them; else r8d = -1, so that RESTORE_MODES loads the saved ones. */
+.macro READ_BACK_MODES off
+        movl    $-1, %r8d
+        testb   $1, ST_SYM(_st_md_fp_compare)(%rip)
+        jz      5f
+        movl    \off(%rsp), %r8d
+        movzwl  \off+4(%rsp), %r9d
+5:
 .endm
 
 /* Restore what _st_md_switch saved, from the stack at rsp up to (not
@@ -113,8 +129,7 @@ ST_FUNC_BEGIN(_st_md_switch)
         subq    $8, %rsp
         stmxcsr (%rsp)
         fnstcw  4(%rsp)
-        movl    (%rsp), %r8d
-        movzwl  4(%rsp), %r9d
+        READ_BACK_MODES 0
         movq    %rsp, (%rdi)
         movq    (%rsi), %rsp
         RESUME
@@ -165,8 +180,7 @@ ST_SYM(_st_md_start):
         jz      1f
         stmxcsr -8(%rsp)                /* the finished thread's modes */
         fnstcw  -4(%rsp)
-        movl    -8(%rsp), %r8d
-        movzwl  -4(%rsp), %r9d
+        READ_BACK_MODES -8
         movq    (%rax), %rsp
         RESUME_FROM_EXIT
 1:      callq   ST_SYM(_st_md_entry_returned)
