@@ -3,7 +3,6 @@
  * (API.md 5.1 #15-#17, 5.2 #1-#3). */
 #include "testutil.h"
 
-#include <dirent.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -252,17 +251,7 @@ END_TEST
 
 static int count_fds(void)
 {
-    DIR *d = opendir("/proc/self/fd");
-    struct dirent *de;
-    int n = 0;
-
-    if (d == NULL)
-        return -1;
-    while ((de = readdir(d)) != NULL)
-        if (de->d_name[0] != '.')
-            n++;
-    closedir(d);
-    return n;
+    return st_test_dir_entries("/proc/self/fd");
 }
 
 /* Timed waits may use a descriptor of the library's (a timerfd, so that

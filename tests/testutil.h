@@ -18,10 +18,10 @@
 
 #include "st.h"
 
+#include <dirent.h>
 #if defined(__linux__)
 #include <sys/mman.h>
 #endif
-
 
 /* Built with AddressSanitizer (gcc or clang)?  It owns SIGSEGV and makes
  * frames and resident memory larger, so a few tests adapt. */
@@ -174,9 +174,23 @@ static inline st_netfd_t st_test_listener(struct sockaddr_in *sin, int backlog)
     return st_netfd_open_socket(l);
 }
 
-/* Run one suite; the exit status is what automake's harness reads.
- * Each test runs in a forked child, which releases the scheduler on exit
- * so that leak checkers see only real leaks. */
+/* The entries of a directory (not . and ..), e.g. /proc/self/fd; -1 if
+ * it cannot be opened (no /proc). */
+static inline int st_test_dir_entries(const char *path)
+{
+    DIR *d = opendir(path);
+    struct dirent *de;
+    int n = 0;
+
+    if (d == NULL)
+        return -1;
+    while ((de = readdir(d)) != NULL)
+        if (de->d_name[0] != '.')
+            n++;
+    closedir(d);
+    return n;
+}
+
 /* Check's per-test time limit scales with ST_TEST_TIME_MULT too, unless
  * CK_TIMEOUT_MULTIPLIER says otherwise.  Check reads it when a test case
  * is made, so st_test_run sets it before its argument builds the suite. */
@@ -188,6 +202,9 @@ static inline void st_test_scale_timeouts(void)
         (void)setenv("CK_TIMEOUT_MULTIPLIER", m, 0);
 }
 
+/* Run one suite; the exit status is what automake's harness reads.
+ * Each test runs in a forked child, which releases the scheduler on exit
+ * so that leak checkers see only real leaks. */
 #define st_test_run(s) (st_test_scale_timeouts(), st_test_run_(s))
 
 static inline int st_test_run_(Suite *s)
