@@ -95,14 +95,7 @@ ST_FUNC_BEGIN(_st_md_switch)
         subq    $176, %rsp
         stmxcsr (%rsp)
         fnstcw  4(%rsp)
-        /* Read back for the compare only where the CPU gains by it
-         * (md/x86_64.S says why; md/common.c chooses). */
-        movl    $-1, %r8d
-        testb   $1, ST_SYM(_st_md_fp_compare)(%rip)
-        jz      5f
-        movl    (%rsp), %r8d
-        movzwl  4(%rsp), %r9d
-5:
+        READ_BACK_MODES 0
         movaps  %xmm6, 8(%rsp)
         movaps  %xmm7, 24(%rsp)
         movaps  %xmm8, 40(%rsp)

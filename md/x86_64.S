@@ -39,17 +39,6 @@
 7:
 .endm
 
-/* r8d, r9w = the modes just stored at off(%rsp), where the CPU compares
- * them; else r8d = -1, so that RESTORE_MODES loads the saved ones. */
-.macro READ_BACK_MODES off
-        movl    $-1, %r8d
-        testb   $1, ST_SYM(_st_md_fp_compare)(%rip)
-        jz      5f
-        movl    \off(%rsp), %r8d
-        movzwl  \off+4(%rsp), %r9d
-5:
-.endm
-
 /* Restore what _st_md_switch saved, from the stack at rsp up to (not
  * including) the return address. */
 .macro RESTORE_SAVED
