@@ -38,6 +38,9 @@
 #if defined(HAVE_SYS_EVENTFD_H)
 #include <sys/eventfd.h>
 #endif
+#if defined(HAVE_SYS_PRCTL_H)
+#include <sys/prctl.h>
+#endif
 
 #include "common.h"
 #include "switch.h"
@@ -198,6 +201,10 @@ static void *helper_main(void *arg)
 {
     struct _st_pool *p = arg;
 
+#if defined(HAVE_SYS_PRCTL_H) && defined(PR_SET_NAME)
+    /* Named for top -H, ps -L and debuggers (the Linux thread name). */
+    (void)prctl(PR_SET_NAME, "st-fileio", 0, 0, 0);
+#endif
     pthread_mutex_lock(&p->lock);
     for (;;) {
         fio_t *r;
