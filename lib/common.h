@@ -119,6 +119,9 @@ struct _st_cond {
 
 struct _st_mutex {
     struct _st_thread *owner;           /* NULL when free */
+    uint64_t owner_serial;              /* and its serial: a later thread
+                                           whose block reuses the address
+                                           is not the owner */
     _st_clist_t wait_q;                 /* threads linked by wait_links */
 };
 
@@ -146,6 +149,7 @@ struct _st_thread {
     size_t heap_index;                  /* slot in the timer heap */
     struct _st_cond term;               /* joiners wait here */
     uintptr_t magic;                    /* handle check, see THREAD_MAGIC */
+    uint64_t serial;                    /* unique in its scheduler */
     int nkeys;                          /* private_data[0..nkeys) are set;
                                            the rest read as NULL */
     char name[ST_THREAD_NAME_MAX];      /* optional name, NUL-terminated */
@@ -277,6 +281,7 @@ struct _st_netfd {
 /* ---- the per-OS-thread scheduler -------------------------------------- */
 typedef struct _st_vp {
     int initialized;                    /* st_init done */
+    uint64_t thread_serial;             /* the last serial given */
     _st_thread_t *current;              /* running thread */
     _st_thread_t *idle;                 /* idle thread */
     _st_thread_t *primordial;           /* st_init's caller */

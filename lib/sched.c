@@ -144,6 +144,7 @@ thread_new(size_t stack_size, _st_md_entry_t entry,
     t->red_word = s->guarded ? NULL :
                   (const volatile uint64_t *)(void *)s->bottom - 1;
     t->magic = (uintptr_t)t ^ ST_THREAD_MAGIC;
+    t->serial = ++VP->thread_serial;
     ST_CLIST_INIT(&t->term.wait_q);
     _st_stack_init_ctx(&t->ctx, s, entry);
     return t;
@@ -603,6 +604,7 @@ int st_init(void)
         goto fail_idle;
     lower_hard_fdlimit(&old_rl, &new_rl);
     prim->magic = (uintptr_t)prim ^ ST_THREAD_MAGIC;
+    prim->serial = ++vp->thread_serial;
     prim->flags = ST_FL_PRIMORDIAL;
     prim->state = ST_ST_RUNNING;
     ST_CLIST_INIT(&prim->wait_links);

@@ -112,6 +112,20 @@ int st_cond_broadcast(st_cond_t c)
 
 /* ---- mutexes ------------------------------------------------------------- */
 
+/* Ownership is the thread, not its address: a thread that exits owning a
+ * mutex leaves it owned forever, even once its block's address belongs
+ * to a new thread. */
+static int owns(const struct _st_mutex *m, const _st_thread_t *t)
+{
+    return m->owner == t && m->owner_serial == t->serial;
+}
+
+static void set_owner(struct _st_mutex *m, _st_thread_t *t)
+{
+    m->owner = t;
+    m->owner_serial = t->serial;
+}
+
 st_mutex_t st_mutex_new(void)
 {
     st_mutex_t m = malloc(sizeof *m);
@@ -150,10 +164,10 @@ int st_mutex_lock(st_mutex_t m)
     if (_st_take_interrupt(me) < 0)
         return -1;
     if (m->owner == NULL) {
-        m->owner = me;
+        set_owner(m, me);
         return 0;
     }
-    if (m->owner == me) {
+    if (owns(m, me)) {
         errno = EDEADLK;
         return -1;
     }
@@ -161,7 +175,7 @@ int st_mutex_lock(st_mutex_t m)
     _st_clist_append(&m->wait_q, &me->wait_links);
     _st_switch_out(VP, me);
     _st_clist_remove(&me->wait_links);
-    if (m->owner != me && _st_take_interrupt(me) < 0)
+    if (!owns(m, me) && _st_take_interrupt(me) < 0)
         return -1;
     return 0;
 }
@@ -174,14 +188,14 @@ int st_mutex_unlock(st_mutex_t m)
         errno = EINVAL;
         return -1;
     }
-    if (m->owner != VP->current) {
+    if (!owns(m, VP->current)) {
         errno = EPERM;
         return -1;
     }
     for (q = m->wait_q.next; q != &m->wait_q; q = q->next) {
         _st_thread_t *t = ST_CONTAINER(q, _st_thread_t, wait_links);
         if (t->state == ST_ST_LOCK_WAIT) {
-            m->owner = t;
+            set_owner(m, t);
             _st_add_runq(t);
             return 0;
         }
@@ -200,6 +214,6 @@ int st_mutex_trylock(st_mutex_t m)
         errno = EBUSY;
         return -1;
     }
-    m->owner = VP->current;
+    set_owner(m, VP->current);
     return 0;
 }

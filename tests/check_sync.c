@@ -209,6 +209,49 @@ START_TEST(trylock_by_other_busy)
 }
 END_TEST
 
+/* API.md 3.6: a thread exiting while owning a mutex leaves it owned
+ * forever.  The threads made after it, one at a time with the same stack
+ * size, get the dead owner's recycled stack, and some of them its very
+ * thread-block address: none of them may unlock the mutex or be told it
+ * holds it already. */
+static void *lock_and_exit(void *arg)
+{
+    (void)arg;
+    ck_assert_int_eq(st_mutex_lock(mx), 0);
+    return NULL;
+}
+
+static void *not_the_owner(void *arg)
+{
+    (void)arg;
+    errno = 0;
+    ck_assert_int_eq(st_mutex_unlock(mx), -1);
+    ck_assert_int_eq(errno, EPERM);
+    ck_assert_int_eq(st_mutex_trylock(mx), -1);
+    ck_assert_int_eq(errno, EBUSY);
+    return NULL;
+}
+
+START_TEST(dead_owner_keeps_mutex)
+{
+    st_thread_t t;
+    int i;
+
+    ck_assert_int_eq(st_init(), 0);
+    mx = st_mutex_new();
+    t = st_thread_create(lock_and_exit, NULL, 1, 0);
+    ck_assert_int_eq(st_thread_join(t, NULL), 0);
+    for (i = 0; i < 40; i++) {
+        t = st_thread_create(not_the_owner, NULL, 1, 0);
+        ck_assert_ptr_nonnull(t);
+        ck_assert_int_eq(st_thread_join(t, NULL), 0);
+    }
+    errno = 0;
+    ck_assert_int_eq(st_mutex_destroy(mx), -1);
+    ck_assert_int_eq(errno, EBUSY);
+}
+END_TEST
+
 START_TEST(mutex_fifo_skips_interrupted)
 {
     st_thread_t t[3];
@@ -364,6 +407,7 @@ static Suite *sync_suite(void)
     suite_add_tcase(s, tc);
     tcase_add_test(tm, mutex_errors);
     tcase_add_test(tm, trylock_by_other_busy);
+    tcase_add_test(tm, dead_owner_keeps_mutex);
     tcase_add_test(tm, mutex_fifo_skips_interrupted);
     tcase_add_test(tm, only_waiter_interrupted_mutex_free_but_busy);
     tcase_add_test(tm, handed_over_then_interrupted_succeeds);
