@@ -282,6 +282,12 @@ int st_thread_join(st_thread_t t, void **retvalp)
     _st_vp_t *vp = VP;
     _st_thread_t *me = vp->current;
 
+    /* The primordial thread's block is never recycled: EINVAL for it,
+     * as for any thread that is not joinable, even once it has exited. */
+    if (ST_THREAD_VALID(t) && (t->flags & ST_FL_PRIMORDIAL)) {
+        errno = EINVAL;
+        return -1;
+    }
     if (!ST_THREAD_LIVE(t)) {
         errno = ESRCH;
         return -1;

@@ -467,6 +467,42 @@ START_TEST(blocked_io_keeps_process_alive)
 }
 END_TEST
 
+/* API.md 3.2 join, 4.5: the primordial thread is never joinable, also
+ * after its st_thread_exit (its control block is never recycled). */
+static st_thread_t prim;
+
+static void *join_prim_later(void *arg)
+{
+    int r, e;
+
+    (void)arg;
+    st_usleep(1000);                    /* the primordial has exited */
+    errno = 0;
+    r = st_thread_join(prim, NULL);
+    e = errno;
+    printf("join %d %s\n", r, e == EINVAL ? "EINVAL" : strerror(e));
+    return NULL;
+}
+
+static void main_exits_then_joined(void)
+{
+    st_init();
+    prim = st_thread_self();
+    st_thread_create(join_prim_later, NULL, 0, 0);
+    st_thread_exit(NULL);
+}
+
+START_TEST(exited_primordial_not_joinable)
+{
+    char out[128];
+    int status = in_child(main_exits_then_joined, out, sizeof out);
+
+    ck_assert(WIFEXITED(status));
+    ck_assert_int_eq(WEXITSTATUS(status), 0);
+    ck_assert_str_eq(out, "join -1 EINVAL\n");
+}
+END_TEST
+
 static void only_main_exits(void)
 {
     st_init();
@@ -740,6 +776,7 @@ static Suite *thread_suite(void)
     tcase_add_test(tc, exit_after_last_thread);
     tcase_add_test(tc, blocked_io_keeps_process_alive);
     tcase_add_test(tc, main_exit_alone);
+    tcase_add_test(tc, exited_primordial_not_joinable);
     tcase_add_test(tc, switch_callbacks_sequence);
     tcase_add_test(tc, switch_callbacks_trace_id);
     tcase_add_test(tc, switch_callbacks_joinable_zombie);
