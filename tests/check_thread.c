@@ -406,6 +406,17 @@ static int in_child(void (*fn)(void), char *out, size_t outlen)
     return status;
 }
 
+/* Run fn in a child, which must exit with status 0 having printed want. */
+static void child_exits_0(void (*fn)(void), const char *want)
+{
+    char out[256];
+    int status = in_child(fn, out, sizeof out);
+
+    ck_assert(WIFEXITED(status));
+    ck_assert_int_eq(WEXITSTATUS(status), 0);
+    ck_assert_str_eq(out, want);
+}
+
 static void main_exits_last(void)
 {
     st_init();
@@ -416,12 +427,7 @@ static void main_exits_last(void)
 
 START_TEST(exit_after_last_thread)
 {
-    char out[256];
-    int status = in_child(main_exits_last, out, sizeof out);
-
-    ck_assert(WIFEXITED(status));
-    ck_assert_int_eq(WEXITSTATUS(status), 0);
-    ck_assert_str_eq(out, "thread done\n");
+    child_exits_0(main_exits_last, "thread done\n");
 }
 END_TEST
 
@@ -457,13 +463,8 @@ static void blocked_reader_keeps_alive(void)
 
 START_TEST(blocked_io_keeps_process_alive)
 {
-    char out[256];
-    int status = in_child(blocked_reader_keeps_alive, out, sizeof out);
-
-    ck_assert(WIFEXITED(status));
-    ck_assert_int_eq(WEXITSTATUS(status), 0);
     /* The process lived until the reader was fed and finished. */
-    ck_assert_str_eq(out, "reader woke\n");
+    child_exits_0(blocked_reader_keeps_alive, "reader woke\n");
 }
 END_TEST
 
@@ -494,12 +495,7 @@ static void main_exits_then_joined(void)
 
 START_TEST(exited_primordial_not_joinable)
 {
-    char out[128];
-    int status = in_child(main_exits_then_joined, out, sizeof out);
-
-    ck_assert(WIFEXITED(status));
-    ck_assert_int_eq(WEXITSTATUS(status), 0);
-    ck_assert_str_eq(out, "join -1 EINVAL\n");
+    child_exits_0(main_exits_then_joined, "join -1 EINVAL\n");
 }
 END_TEST
 
@@ -512,12 +508,7 @@ static void only_main_exits(void)
 
 START_TEST(main_exit_alone)
 {
-    char out[64];
-    int status = in_child(only_main_exits, out, sizeof out);
-
-    ck_assert(WIFEXITED(status));
-    ck_assert_int_eq(WEXITSTATUS(status), 0);
-    ck_assert_str_eq(out, "bye\n");
+    child_exits_0(only_main_exits, "bye\n");
 }
 END_TEST
 
