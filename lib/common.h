@@ -343,6 +343,7 @@ void _st_check_clock(void) ST_HIDDEN;
 st_utime_t _st_next_timeout(void) ST_HIDDEN;   /* NO_TIMEOUT if none */
 uint64_t _st_next_timeout_ns(void) ST_HIDDEN;   /* 0 if due or none */
 void _st_clock_start(void) ST_HIDDEN;           /* st_init: first reading */
+void _st_clock_users(int delta) ST_HIDDEN;      /* schedulers on the clock */
 st_utime_t _st_due_us(const _st_thread_t *t) ST_HIDDEN; /* t->due in us */
 /* timerfd.c: for an event wait of timeout us (from _st_next_timeout), a
  * descriptor that becomes readable on time, to wait on with no timeout

@@ -622,6 +622,7 @@ int st_init(void)
     vp->current = prim;
     ST_VP_ACTIVE_COUNT(vp) = 1;
     vp->initialized = 1;
+    _st_clock_users(1);
     return 0;
 
 fail_idle:
@@ -668,6 +669,7 @@ void st_destroy(void)
         return;
     }
     me = vp->current;
+    _st_clock_users(-1);
     /* File calls in flight use other threads' buffers: finish them (and
      * the event system's operations) before any stack goes. */
     _st_pool_destroy();

@@ -38,15 +38,28 @@ static st_utime_t builtin_utime(void)
 
 /* Process-wide, like the originals. */
 static st_utime_t (*utime_func)(void) = builtin_utime;
+static int clock_users;                 /* schedulers initialized now */
 
+/* Allowed only before st_init; since the clock is the whole process's,
+ * also not while any other OS thread's scheduler runs on it (setting it
+ * to the function it already has changes nothing and is allowed). */
 int st_set_utime_function(st_utime_t (*func)(void))
 {
-    if (VP->initialized) {
+    st_utime_t (*f)(void) = func ? func : builtin_utime;
+
+    if (VP->initialized ||
+        (f != utime_func && __atomic_load_n(&clock_users, __ATOMIC_ACQUIRE))) {
         errno = EINVAL;
         return -1;
     }
-    utime_func = func ? func : builtin_utime;
+    utime_func = f;
     return 0;
+}
+
+/* st_init succeeded (+1) or st_destroy releases a scheduler (-1). */
+void _st_clock_users(int delta)
+{
+    __atomic_add_fetch(&clock_users, delta, __ATOMIC_ACQ_REL);
 }
 
 st_utime_t st_utime(void)

@@ -218,6 +218,48 @@ START_TEST(keys_per_scheduler)
 }
 END_TEST
 
+/* API.md 3.1, 4.7: the clock function is the process's, so it cannot be
+ * replaced while another OS thread's scheduler runs on it. */
+static st_utime_t fake_clock(void)
+{
+    return 42;
+}
+
+static void *set_clock(void *arg)
+{
+    int *r = arg;
+
+    errno = 0;
+    r[0] = st_set_utime_function(fake_clock);
+    r[1] = errno;
+    r[2] = st_set_utime_function(NULL);     /* the one it has: no change */
+    return NULL;
+}
+
+START_TEST(clock_is_process_wide)
+{
+    pthread_t pt;
+    int r[3];
+    st_utime_t t0;
+
+    ck_assert_int_eq(st_init(), 0);
+    ck_assert_int_eq(pthread_create(&pt, NULL, set_clock, r), 0);
+    ck_assert_int_eq(pthread_join(pt, NULL), 0);
+    ck_assert_int_eq(r[0], -1);
+    ck_assert_int_eq(r[1], EINVAL);
+    ck_assert_int_eq(r[2], 0);
+    t0 = st_utime();
+    ck_assert_int_eq(st_usleep(2000), 0);
+    ck_assert_uint_ge(st_utime() - t0, 2000);    /* still the real clock */
+    st_destroy();
+    /* With no scheduler left, another OS thread may replace it. */
+    ck_assert_int_eq(pthread_create(&pt, NULL, set_clock, r), 0);
+    ck_assert_int_eq(pthread_join(pt, NULL), 0);
+    ck_assert_int_eq(r[0], 0);
+    ck_assert_int_eq(r[2], 0);                  /* and restore it */
+}
+END_TEST
+
 static Suite *mt_suite(void)
 {
     Suite *s = suite_create("mt");
@@ -226,6 +268,7 @@ static Suite *mt_suite(void)
     tcase_set_timeout(tc, 120);
     tcase_add_test(tc, independent_schedulers);
     tcase_add_test(tc, keys_per_scheduler);
+    tcase_add_test(tc, clock_is_process_wide);
     suite_add_tcase(s, tc);
     return s;
 }
