@@ -27,6 +27,10 @@
  * is a CQE not reaped yet, and any CQE of the descriptor clears the
  * mark.  Then a wait queues no SQE at all.  Without the mark the poll
  * is removed and armed anew, which reports the level like a one-shot.
+ * Its CQEs still waiting in the ring when a waiter comes tell of
+ * arrivals that a read may have taken since: a CQE whose index is below
+ * the CQ tail that the latest waiter saw (reg_tail) wakes no one unless
+ * poll(2) finds the level now.
  * (Datagram and other sockets, where a short read says nothing, keep the
  * one-shot polls.  Urgent data stops a TCP read short of the data
  * behind it: st_read gets that data, st_netfd_poll waits for the next
@@ -480,6 +484,7 @@ static int ur_unregister(_st_pollq_t *pq, int upto)
 
 static int ur_pollset_add(_st_pollq_t *pq)
 {
+    unsigned int tail = io_uring_smp_load_acquire(E->ring.cq.ktail);
     int i, err;
 
     if (_st_pollq_check(pq, UR_DIRS, 0) < 0)
@@ -488,6 +493,7 @@ static int ur_pollset_add(_st_pollq_t *pq)
         struct pollfd *p = &pq->pds[i];
         if (_st_ur_reserve(p->fd) < 0)
             goto undo;
+        E->tab[p->fd].reg_tail = tail;
         count(&E->tab[p->fd], p->events, 1);
         pq->nodes[i].pq = pq;
         link_node(&E->tab[p->fd], &pq->nodes[i]);
@@ -514,6 +520,23 @@ static void ur_pollset_del(_st_pollq_t *pq)
 static short fired_bits(int fd)
 {
     return E->tab[fd].revents;
+}
+
+/* A poll CQE posted before the latest waiter on fd came may tell of data
+ * that a read has taken since (a multishot poll reports every arrival):
+ * readiness is the level, so ask the kernel for it now. */
+static short level_now(int fd, const ur_fd_t *e)
+{
+    struct pollfd p;
+    int r;
+
+    p.fd = fd;
+    p.events = (short)needed(e);
+    p.revents = 0;
+    do
+        r = poll(&p, 1, 0);
+    while (r < 0 && errno == EINTR);
+    return r < 0 ? POLLERR : p.revents;
 }
 
 static int by_seq(const void *a, const void *b)
@@ -625,8 +648,10 @@ static void ur_dispatch(void)
             if (cqe->res < 0) {
                 rev = cqe->res == -EBADF ? POLLNVAL : POLLERR;
             } else {
-                rev = (short)(cqe->res & (UR_DIRS | POLLERR | POLLHUP |
-                                          POLLNVAL));
+                rev = (short)(e->waiters != NULL &&
+                              (int)(head - e->reg_tail) < 0 ?
+                              level_now(fd, e) : cqe->res);
+                rev &= (short)(UR_DIRS | POLLERR | POLLHUP | POLLNVAL);
                 if (rev & (POLLERR | POLLHUP))
                     rev |= (short)needed(e);
             }

@@ -43,6 +43,9 @@ typedef struct ur_fd {
                                            AF_UNIX stream socket, 2 not */
     unsigned int rgen;                  /* generation of the latest */
     unsigned int ogen;                  /* and of the older one */
+    unsigned int reg_tail;              /* CQ tail when the latest poll
+                                           waiter came: CQEs before it may
+                                           tell of data read since */
     _st_pollnode_t *waiters;            /* NULL-terminated node list */
 } ur_fd_t;
 

@@ -611,6 +611,55 @@ START_TEST(poll_level_after_reads)
 }
 END_TEST
 
+/* Level readiness after several arrivals, all read before the next poll
+ * (API.md 3.8): the news of the data that the read took is not news of
+ * data now.  On TCP and on an AF_UNIX stream. */
+static void several_arrivals_then_poll(st_netfd_t a, st_netfd_t b)
+{
+    char buf[100];
+    ssize_t n;
+    int i, got;
+
+    ck_assert_int_eq((int)write(st_netfd_fileno(b), "x", 1), 1);
+    ck_assert_int_eq(st_netfd_poll(a, POLLIN, st_test_usec(1000000)), 0);
+    ck_assert_int_eq((int)st_read(a, buf, sizeof buf, 1000000), 1);
+    for (i = 0; i < 3; i++) {
+        ck_assert_int_eq((int)write(st_netfd_fileno(b), "ab", 2), 2);
+        ck_assert_int_eq((int)write(st_netfd_fileno(b), "cd", 2), 2);
+        for (got = 0; got < 4; got += (int)n) {   /* reads that stop short */
+            n = st_read(a, buf + got, sizeof buf - (size_t)got,
+                        st_test_usec(1000000));
+            ck_assert_int_gt((int)n, 0);
+        }
+        ck_assert_int_eq(got, 4);
+        errno = 0;
+        ck_assert_int_eq(st_netfd_poll(a, POLLIN, 20000), -1);
+        ck_assert_int_eq(errno, ETIME);
+    }
+    /* And new data still ends the wait. */
+    ck_assert_int_eq((int)write(st_netfd_fileno(b), "e", 1), 1);
+    ck_assert_int_eq(st_netfd_poll(a, POLLIN, st_test_usec(1000000)), 0);
+    ck_assert_int_eq(st_netfd_close(a), 0);
+    ck_assert_int_eq(st_netfd_close(b), 0);
+}
+
+START_TEST(poll_level_after_several_arrivals)
+{
+    st_netfd_t a, b;
+    int sv[2];
+
+    st_test_init(_i);
+    st_test_tcp_pair(&a, &b);
+    several_arrivals_then_poll(a, b);
+    ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+    a = st_netfd_open_socket(sv[0]);
+    b = st_netfd_open_socket(sv[1]);
+    ck_assert_ptr_nonnull(a);
+    ck_assert_ptr_nonnull(b);
+    several_arrivals_then_poll(a, b);
+}
+END_TEST
+
 /* Two UDP sockets on loopback, each connected to the other. */
 static void udp_pair(int sv[2])
 {
@@ -725,6 +774,7 @@ static Suite *poll_suite(void)
     tcase_add_loop_test(tc, poll_close_peer_sees_eof, 0, n);
     tcase_add_loop_test(tc, poll_bogus_descriptor_no_growth, 0, n);
     tcase_add_loop_test(tc, poll_level_after_reads, 0, n);
+    tcase_add_loop_test(tc, poll_level_after_several_arrivals, 0, n);
     tcase_add_loop_test(tc, poll_datagrams_after_short_read, 0, n);
     tcase_add_loop_test(tc, poll_after_read_stopped_by_urgent_data, 0, n);
     suite_add_tcase(s, tc);
