@@ -476,9 +476,29 @@ static void ep_dispatch(void)
 
 static int ep_fd_new(int osfd)
 {
+    ep_fd_t *e;
+
     if (ep_reserve(osfd) < 0)
         return -1;
-    E->tab[osfd].refs++;
+    e = &E->tab[osfd];
+    if (e->mask != 0 && needed(e) == 0) {
+        /* Another netfd on this number kept its registration.  If that
+         * descriptor was closed behind our back and the number now names
+         * a new file, the kernel dropped the registration with the old
+         * file: forget it, so that the next wait registers the new one. */
+        struct epoll_event ev;
+
+        ep_check_fork();
+        memset(&ev, 0, sizeof ev);
+        ev.events = e->mask;
+        ev.data.fd = osfd;
+        if (epoll_ctl(E->epfd, EPOLL_CTL_MOD, osfd, &ev) < 0 &&
+            errno == ENOENT) {
+            e->mask = 0;
+            E->nregistered--;
+        }
+    }
+    e->refs++;
     return 0;
 }
 

@@ -404,20 +404,26 @@ START_TEST(poll_reuse_after_timeout_raw)
 }
 END_TEST
 
-/* The same with netfds, freed and closed in either way. */
+/* The same with netfds, freed and closed in either way; and with a
+ * second netfd on the number (API.md 3.7: no duplicate detection) left
+ * behind when the first is freed and the descriptor closed. */
 START_TEST(poll_reuse_after_timeout_netfd)
 {
     int way;
 
     st_test_init(_i);
-    for (way = 0; way < 2; way++) {
+    for (way = 0; way < 3; way++) {
         int sv[2], nv[2], fd;
-        st_netfd_t a, n;
+        st_netfd_t a, a2 = NULL, n;
 
         ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
         fd = sv[0];
         a = st_netfd_open_socket(fd);
         ck_assert_ptr_nonnull(a);
+        if (way == 2) {
+            a2 = st_netfd_open_socket(fd);
+            ck_assert_ptr_nonnull(a2);
+        }
         ck_assert_int_eq(st_netfd_poll(a, POLLIN, 2000), -1);
         ck_assert_int_eq(errno, ETIME);
         if (way == 0) {
@@ -432,6 +438,8 @@ START_TEST(poll_reuse_after_timeout_netfd)
         ck_assert_int_eq((int)write(nv[1], "n", 1), 1);
         ck_assert_int_eq(st_netfd_poll(n, POLLIN, st_test_usec(2000000)), 0);
         ck_assert_int_eq(st_netfd_close(n), 0);
+        if (a2 != NULL)
+            st_netfd_free(a2);
         close(nv[1]);
         close(sv[1]);
     }
