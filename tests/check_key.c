@@ -4,10 +4,24 @@
 
 static int destroyed[8];
 static void *destroyed_val[8];
+static st_thread_t destroyed_self[8];   /* st_thread_self() in the call */
 static int ndestroyed;
 
-static void dtor0(void *v) { destroyed[0]++; destroyed_val[0] = v; ndestroyed++; }
-static void dtor1(void *v) { destroyed[1]++; destroyed_val[1] = v; ndestroyed++; }
+static void dtor0(void *v)
+{
+    destroyed[0]++;
+    destroyed_val[0] = v;
+    destroyed_self[0] = st_thread_self();
+    ndestroyed++;
+}
+
+static void dtor1(void *v)
+{
+    destroyed[1]++;
+    destroyed_val[1] = v;
+    destroyed_self[1] = st_thread_self();
+    ndestroyed++;
+}
 
 START_TEST(sixteen_keys_then_eagain)
 {
@@ -144,6 +158,112 @@ START_TEST(destructors_on_every_exit_path)
 }
 END_TEST
 
+/* API.md 3.4 "Destructors at exit": "One pass only, key 0 upward".
+ * Values set in the reverse order, one key left NULL and one key without
+ * a destructor: the destructors run in key order, for the non-NULL
+ * values of keys that have one, before the join returns. */
+static int dorder[16], ndorder;
+
+static void record_order(void *v)
+{
+    if (ndorder < 16)
+        dorder[ndorder++] = (int)(intptr_t)v;
+}
+
+static int okeys[5];
+
+static void *set_in_reverse(void *arg)
+{
+    int i;
+
+    (void)arg;
+    for (i = 4; i >= 0; i--)
+        if (i != 2)                     /* key 2 stays NULL */
+            st_thread_setspecific(okeys[i], (void *)(intptr_t)(100 + i));
+    return NULL;
+}
+
+START_TEST(exit_destructors_key_order)
+{
+    st_thread_t t;
+    int i;
+
+    ck_assert_int_eq(st_init(), 0);
+    for (i = 0; i < 5; i++)             /* key 3 has no destructor */
+        ck_assert_int_eq(st_key_create(&okeys[i], i == 3 ? NULL :
+                                       record_order), 0);
+    t = st_thread_create(set_in_reverse, NULL, 1, 0);
+    ck_assert_int_eq(st_thread_join(t, NULL), 0);
+    ck_assert_int_eq(ndorder, 3);
+    ck_assert_int_eq(dorder[0], 100);
+    ck_assert_int_eq(dorder[1], 101);
+    ck_assert_int_eq(dorder[2], 104);
+}
+END_TEST
+
+/* API.md 3.4 st_key_create: "Every existing and future thread sees NULL
+ * for a new key."  Existing: the primordial thread and a thread that set
+ * an older key and now waits (both with slots in use), and a thread
+ * created but not yet run.  The new keys, up to the limit, read NULL in
+ * all of them; a value set afterwards reads back, and only the values
+ * set get destructors at exit. */
+static int old_key, nnew_keys, new_keys[16];
+static st_cond_t key_cv;
+
+static void *read_new_keys(void *arg)
+{
+    int i;
+
+    for (i = 0; i < nnew_keys; i++)
+        if (st_thread_getspecific(new_keys[i]) != NULL)
+            return (void *)(intptr_t)(i + 1);
+    st_thread_setspecific(new_keys[nnew_keys - 1], arg);
+    if (st_thread_getspecific(new_keys[nnew_keys - 1]) != arg)
+        return (void *)100;
+    return NULL;
+}
+
+static void *set_old_then_wait(void *arg)
+{
+    st_thread_setspecific(old_key, (void *)5);
+    if (st_cond_wait(key_cv) != 0)
+        return (void *)200;
+    if (st_thread_getspecific(old_key) != (void *)5)
+        return (void *)300;
+    return read_new_keys(arg);
+}
+
+START_TEST(new_key_null_in_existing_threads)
+{
+    st_thread_t waiting, unstarted;
+    void *rv;
+    int i;
+
+    ck_assert_int_eq(st_init(), 0);
+    key_cv = st_cond_new();
+    ck_assert_int_eq(st_key_create(&old_key, dtor0), 0);
+    ck_assert_int_eq(st_thread_setspecific(old_key, (void *)4), 0);
+    waiting = st_thread_create(set_old_then_wait, (void *)21, 1, 0);
+    st_usleep(0);                       /* it set old_key and waits */
+    unstarted = st_thread_create(read_new_keys, (void *)22, 1, 0);
+    while (nnew_keys < 16 && st_key_create(&new_keys[nnew_keys], dtor1) == 0)
+        nnew_keys++;
+    ck_assert_int_eq(nnew_keys, st_key_getlimit() - 1);
+    for (i = 0; i < nnew_keys; i++)
+        ck_assert_ptr_null(st_thread_getspecific(new_keys[i]));
+    ck_assert_ptr_eq(st_thread_getspecific(old_key), (void *)4);
+    st_cond_signal(key_cv);
+    ck_assert_int_eq(st_thread_join(waiting, &rv), 0);
+    ck_assert_ptr_null(rv);
+    ck_assert_int_eq(st_thread_join(unstarted, &rv), 0);
+    ck_assert_ptr_null(rv);
+    ck_assert_int_eq(destroyed[0], 1);  /* waiting's old_key value */
+    ck_assert_ptr_eq(destroyed_val[0], (void *)5);
+    ck_assert_int_eq(destroyed[1], 2);  /* the last key, in each */
+    ck_assert_int_eq(st_cond_destroy(key_cv), 0);
+}
+END_TEST
+
 static void *check_null(void *arg)
 {
     (void)arg;
@@ -228,9 +348,20 @@ START_TEST(high_key_first_leaves_low_null)
 }
 END_TEST
 
+/* Replaces the primordial thread's key_a value while it waits to join
+ * us: the destructor must see us as st_thread_self(), at once. */
+static void *replace_in_primordial(void *arg)
+{
+    destroyed_self[0] = NULL;
+    if (st_thread_setspecific2(arg, key_a, (void *)12) != 0 ||
+        destroyed_val[0] != (void *)10)
+        return NULL;
+    return destroyed_self[0];
+}
+
 START_TEST(setspecific2_other_threads)
 {
-    st_thread_t fresh, blocked;
+    st_thread_t fresh, blocked, setter;
     void *rv;
 
     ck_assert_int_eq(st_init(), 0);
@@ -241,13 +372,25 @@ START_TEST(setspecific2_other_threads)
     ck_assert_int_eq(st_thread_join(fresh, &rv), 0);
     ck_assert_ptr_eq(rv, (void *)7);
     ck_assert_int_eq(destroyed[0], 1);   /* its exit destroyed 7 */
-    /* Blocked; replacing runs the destructor in our context. */
+    ck_assert_ptr_eq(destroyed_self[0], fresh);  /* at its exit: its own */
+    /* Blocked; replacing runs the destructor in our context (API.md
+     * 3.4 st_thread_setspecific2: "The destructor runs in the caller's
+     * context"), synchronously. */
     blocked = st_thread_create(blocked_until_interrupt, NULL, 1, 0);
     st_usleep(1000);
     ck_assert_int_eq(st_thread_setspecific2(blocked, key_a, (void *)8), 0);
     ck_assert_int_eq(st_thread_setspecific2(blocked, key_a, (void *)9), 0);
     ck_assert_int_eq(destroyed[0], 2);
     ck_assert_ptr_eq(destroyed_val[0], (void *)8);
+    ck_assert_ptr_eq(destroyed_self[0], st_thread_self());
+    /* The same from another thread, on a value of ours while we wait. */
+    ck_assert_int_eq(st_thread_setspecific(key_a, (void *)10), 0);
+    setter = st_thread_create(replace_in_primordial, st_thread_self(), 1, 0);
+    ck_assert_int_eq(st_thread_join(setter, &rv), 0);
+    ck_assert_ptr_eq(rv, setter);       /* destructor ran in the setter */
+    ck_assert_int_eq(destroyed[0], 3);
+    ck_assert_ptr_eq(destroyed_val[0], (void *)10);
+    ck_assert_ptr_eq(st_thread_getspecific(key_a), (void *)12);
     st_thread_interrupt(blocked);
     ck_assert_int_eq(st_thread_join(blocked, &rv), 0);
     ck_assert_ptr_eq(rv, (void *)9);
@@ -324,6 +467,8 @@ static Suite *key_suite(void)
     tcase_add_test(tc, set_same_replace_null);
     tcase_add_test(tc, values_are_per_thread);
     tcase_add_test(tc, destructors_on_every_exit_path);
+    tcase_add_test(tc, exit_destructors_key_order);
+    tcase_add_test(tc, new_key_null_in_existing_threads);
     tcase_add_test(tc, reused_stack_sees_null);
     tcase_add_test(tc, high_key_first_leaves_low_null);
     tcase_add_test(tc, setspecific2_other_threads);

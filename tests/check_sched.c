@@ -222,6 +222,70 @@ START_TEST(io_wakeups_in_registration_order)
 }
 END_TEST
 
+/* API.md 1.9: threads whose timer expired go to "the head of the run
+ * queue ... so threads expiring in the same pass run ... before
+ * everything else" (the SRS order, which 1.9 recommends and this library
+ * follows; ST-1.9 appends them after the I/O-woken threads).  Two
+ * readers wait on pipes (registered first), two sleepers on timers; with
+ * the clock frozen, the pipes are made readable and the clock moved past
+ * both deadlines, so one idle pass finds both kinds: the sleepers run
+ * first, then the readers in registration order. */
+static char wake_seq[9];
+static int nwake_seq;
+
+static void *pipe_reader_mark(void *arg)
+{
+    char c;
+
+    if (st_read(arg, &c, 1, ST_UTIME_NO_TIMEOUT) == 1 && nwake_seq < 8)
+        wake_seq[nwake_seq++] = c;
+    return NULL;
+}
+
+static void *fake_sleep_mark(void *arg)
+{
+    if (st_usleep((st_utime_t)(intptr_t)arg) == 0 && nwake_seq < 8)
+        wake_seq[nwake_seq++] = (char)('0' + (intptr_t)arg / 10);
+    return NULL;
+}
+
+START_TEST(timer_wakeups_before_io_wakeups)
+{
+    int p[2][2], i;
+    st_netfd_t r[2];
+    st_thread_t t[4];
+
+    fake = 1000;
+    ck_assert_int_eq(st_set_utime_function(fake_clock), 0);
+    st_test_init(_i);
+    for (i = 0; i < 2; i++) {
+        ck_assert_int_eq(pipe(p[i]), 0);
+        ck_assert_ptr_nonnull(r[i] = st_netfd_open(p[i][0]));
+    }
+    t[0] = st_thread_create(pipe_reader_mark, r[0], 1, 0);
+    t[1] = st_thread_create(pipe_reader_mark, r[1], 1, 0);
+    t[2] = st_thread_create(fake_sleep_mark, (void *)10L, 1, 0);
+    t[3] = st_thread_create(fake_sleep_mark, (void *)20L, 1, 0);
+    st_usleep(0);                       /* all wait; one pass, none due */
+    ck_assert_int_eq(nwake_seq, 0);
+    ck_assert_int_eq((int)write(p[0][1], "a", 1), 1);
+    ck_assert_int_eq((int)write(p[1][1], "b", 1), 1);
+    fake += 100;                        /* both sleepers due */
+    for (i = 0; i < 4; i++)
+        ck_assert_int_eq(st_thread_join(t[i], NULL), 0);
+    wake_seq[nwake_seq] = '\0';
+    ck_assert_int_eq(nwake_seq, 4);
+    ck_assert_msg(strchr("12", wake_seq[0]) && strchr("12", wake_seq[1]) &&
+                  strcmp(wake_seq + 2, "ab") == 0,
+                  "wake-up order %s: want the sleepers (1, 2) first, then "
+                  "the readers (a, b)", wake_seq);
+    for (i = 0; i < 2; i++) {
+        ck_assert_int_eq(st_netfd_close(r[i]), 0);
+        close(p[i][1]);
+    }
+}
+END_TEST
+
 static int counter;
 
 static void *no_switch_work(void *arg)
@@ -512,6 +576,8 @@ static Suite *sched_suite(void)
     tcase_add_test(tc, same_pass_expiries_latest_first);
     tcase_add_test(tc, earlier_deadline_never_later_pass);
     tcase_add_loop_test(tc, io_wakeups_in_registration_order, 0,
+                        st_test_nbackends);
+    tcase_add_loop_test(tc, timer_wakeups_before_io_wakeups, 0,
                         st_test_nbackends);
     tcase_add_test(tc, non_switching_calls);
     tcase_add_test(tc, many_threads_and_stack_reuse);

@@ -338,6 +338,81 @@ START_TEST(self_interrupt_mutex_and_trylock)
 }
 END_TEST
 
+/* API.md 3.2 st_usleep/st_sleep: "Pending interrupt on entry -> -1
+ * EINTR immediately (no switch), flag cleared", whatever the duration
+ * (0, finite, none).  A thread made runnable just before each call is
+ * the witness: had the call switched, it would have run (and it would
+ * then interrupt us, so that a call that waits forever still ends).
+ * The join that follows waits, so it shows the flag was consumed. */
+static int in_call, ran_in_call;
+
+static void *witness(void *arg)
+{
+    if (in_call) {
+        ran_in_call++;
+        st_thread_interrupt(arg);
+    }
+    return NULL;
+}
+
+START_TEST(sleep_pending_interrupt_no_switch)
+{
+    int k, r, e;
+
+    ck_assert_int_eq(st_init(), 0);
+    for (k = 0; k < 6; k++) {
+        st_thread_t w = st_thread_create(witness, st_thread_self(), 1, 0);
+        st_thread_interrupt(st_thread_self());
+        in_call = 1;
+        errno = 0;
+        switch (k) {
+        case 0: r = st_usleep(0); break;
+        case 1: r = st_usleep(st_test_usec(1000000)); break;
+        case 2: r = st_usleep(ST_UTIME_NO_TIMEOUT); break;
+        case 3: r = st_sleep(0); break;
+        case 4: r = st_sleep(1); break;
+        default: r = st_sleep(-1); break;
+        }
+        e = errno;
+        in_call = 0;
+        ck_assert_msg(ran_in_call == 0, "call %d switched", k);
+        ck_assert_msg(r == -1 && e == EINTR, "call %d: %d errno %d", k, r, e);
+        ck_assert_int_eq(st_thread_join(w, NULL), 0);
+    }
+}
+END_TEST
+
+/* API.md 3.2 st_thread_yield: it "ignores a pending interrupt": it
+ * still switches to a runnable thread, and the interrupt stays pending
+ * for the next blocking call (which fails at once, instead of sleeping
+ * for a second).  Also with nothing else runnable. */
+static int plain_ran;
+
+static void *plain(void *arg)
+{
+    (void)arg;
+    plain_ran++;
+    return NULL;
+}
+
+START_TEST(yield_leaves_interrupt_pending)
+{
+    ck_assert_int_eq(st_init(), 0);
+    st_thread_create(plain, NULL, 0, 0);
+    st_thread_interrupt(st_thread_self());
+    st_thread_yield();
+    ck_assert_int_eq(plain_ran, 1);     /* it switched */
+    errno = 0;
+    ck_assert_int_eq(st_usleep(st_test_usec(1000000)), -1);
+    ck_assert_int_eq(errno, EINTR);
+    st_thread_interrupt(st_thread_self());
+    st_thread_yield();                  /* nothing runnable */
+    ck_assert_int_eq(st_usleep(st_test_usec(1000000)), -1);
+    ck_assert_int_eq(errno, EINTR);
+    ck_assert_int_eq(st_usleep(0), 0);  /* consumed */
+}
+END_TEST
+
 START_TEST(interrupt_zombie_ignored)
 {
     st_thread_t t;
@@ -485,17 +560,21 @@ static void *join_prim_later(void *arg)
     return NULL;
 }
 
-static void main_exits_then_joined(void)
+/* In a child: main starts after_prim in a thread and exits. */
+static void *(*after_prim)(void *);
+
+static void main_exits_leaving_one(void)
 {
     st_init();
     prim = st_thread_self();
-    st_thread_create(join_prim_later, NULL, 0, 0);
+    st_thread_create(after_prim, NULL, 0, 0);
     st_thread_exit(NULL);
 }
 
 START_TEST(exited_primordial_not_joinable)
 {
-    child_exits_0(main_exits_then_joined, "join -1 EINVAL\n");
+    after_prim = join_prim_later;
+    child_exits_0(main_exits_leaving_one, "join -1 EINVAL\n");
 }
 END_TEST
 
@@ -509,6 +588,86 @@ static void only_main_exits(void)
 START_TEST(main_exit_alone)
 {
     child_exits_0(only_main_exits, "bye\n");
+}
+END_TEST
+
+/* API.md 3.4 "Destructors at exit": they run "for the primordial
+ * thread if it calls st_thread_exit", one pass, key 0 upward (values
+ * set here in the reverse order); 4.5 likewise.  "If main returns or
+ * calls exit, no destructors run": not for main, not for other threads. */
+static void print_dtor(void *v)
+{
+    printf("k%d\n", (int)(intptr_t)v - 10);
+}
+
+static void set_keys_reversed(void)
+{
+    int k[3], i;
+
+    for (i = 0; i < 3; i++)
+        if (st_key_create(&k[i], print_dtor) != 0)
+            _exit(4);
+    for (i = 2; i >= 0; i--)
+        if (st_thread_setspecific(k[i], (void *)(intptr_t)(10 + i)) != 0)
+            _exit(5);
+}
+
+static void main_exits_with_keys(void)
+{
+    st_init();
+    set_keys_reversed();
+    st_thread_exit(NULL);
+}
+
+START_TEST(primordial_exit_destructors_key_order)
+{
+    child_exits_0(main_exits_with_keys, "k0\nk1\nk2\n");
+}
+END_TEST
+
+static void *set_key0_and_wait(void *arg)
+{
+    (void)arg;
+    st_thread_setspecific(0, (void *)9);
+    st_usleep(ST_UTIME_NO_TIMEOUT);
+    return NULL;
+}
+
+static void main_returns_with_keys(void)
+{
+    st_init();
+    set_keys_reversed();
+    st_thread_create(set_key0_and_wait, NULL, 0, 0);
+    st_thread_yield();                  /* it sets its value and waits */
+    printf("main returns\n");
+    exit(0);                            /* what returning from main does */
+}
+
+START_TEST(main_return_no_destructors)
+{
+    child_exits_0(main_returns_with_keys, "main returns\n");
+}
+END_TEST
+
+/* API.md 3.2 st_thread_interrupt, 4.5: after main's st_thread_exit the
+ * primordial thread is gone for good ("switches away forever");
+ * interrupting it must neither crash nor bring it back (it would end
+ * the process early, before the output below). */
+static void *interrupt_prim_later(void *arg)
+{
+    (void)arg;
+    /* First run: the primordial thread has switched away for good. */
+    st_thread_interrupt(prim);
+    st_thread_interrupt(prim);
+    st_usleep(1000);                    /* a revived primordial runs now */
+    printf("still running\n");
+    return NULL;
+}
+
+START_TEST(interrupt_exited_primordial)
+{
+    after_prim = interrupt_prim_later;
+    child_exits_0(main_exits_leaving_one, "still running\n");
 }
 END_TEST
 
@@ -762,12 +921,17 @@ static Suite *thread_suite(void)
     tcase_add_test(tc, interrupt_before_first_run);
     tcase_add_test(tc, self_interrupt_mutex_and_trylock);
     tcase_add_test(tc, interrupt_zombie_ignored);
+    tcase_add_test(tc, sleep_pending_interrupt_no_switch);
+    tcase_add_test(tc, yield_leaves_interrupt_pending);
     tcase_add_loop_test(tc, read_with_data_ignores_interrupt, 0,
                         st_test_nbackends);
     tcase_add_test(tc, exit_after_last_thread);
     tcase_add_test(tc, blocked_io_keeps_process_alive);
     tcase_add_test(tc, main_exit_alone);
     tcase_add_test(tc, exited_primordial_not_joinable);
+    tcase_add_test(tc, primordial_exit_destructors_key_order);
+    tcase_add_test(tc, main_return_no_destructors);
+    tcase_add_test(tc, interrupt_exited_primordial);
     tcase_add_test(tc, switch_callbacks_sequence);
     tcase_add_test(tc, switch_callbacks_trace_id);
     tcase_add_test(tc, switch_callbacks_joinable_zombie);
