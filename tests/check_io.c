@@ -983,6 +983,169 @@ START_TEST(select_refuses_high_fd)
 }
 END_TEST
 
+/* API.md 3.7 st_netfd_setspecific: "If value differs from the current
+ * value and the current value and current destructor are non-NULL,
+ * calls the current destructor on the current value. Then stores value
+ * and destructor (the destructor is replaced even when the value is
+ * unchanged). The stored destructor runs on free/close if the value is
+ * non-NULL." */
+static int dtor1_calls, dtor2_calls;
+static void *dtor2_arg;
+
+static void nfd_dtor1(void *v)
+{
+    (void)v;
+    dtor1_calls++;
+}
+
+static void nfd_dtor2(void *v)
+{
+    dtor2_calls++;
+    dtor2_arg = v;
+}
+
+START_TEST(netfd_setspecific_replaces_destructor)
+{
+    st_netfd_t a, b;
+    int x, y;
+
+    st_test_init(_i);
+    st_test_tcp_pair(&a, &b);
+    dtor1_calls = dtor2_calls = 0;
+    /* Same value, new destructor: no call, and the new one is kept. */
+    st_netfd_setspecific(a, &x, nfd_dtor1);
+    st_netfd_setspecific(a, &x, nfd_dtor2);
+    ck_assert_int_eq(dtor1_calls, 0);
+    ck_assert_int_eq(dtor2_calls, 0);
+    ck_assert_ptr_eq(st_netfd_getspecific(a), &x);
+    ck_assert_int_eq(st_netfd_close(a), 0);
+    ck_assert_int_eq(dtor1_calls, 0);
+    ck_assert_int_eq(dtor2_calls, 1);
+    ck_assert_ptr_eq(dtor2_arg, &x);
+    /* A new value calls the current (replaced) destructor on the old. */
+    st_netfd_setspecific(b, &x, nfd_dtor1);
+    st_netfd_setspecific(b, &x, nfd_dtor2);
+    st_netfd_setspecific(b, &y, nfd_dtor1);
+    ck_assert_int_eq(dtor1_calls, 0);
+    ck_assert_int_eq(dtor2_calls, 2);
+    ck_assert_ptr_eq(dtor2_arg, &x);
+    /* Same value, no destructor: none runs when the object goes. */
+    st_netfd_setspecific(b, &y, NULL);
+    ck_assert_ptr_eq(st_netfd_getspecific(b), &y);
+    st_netfd_free(b);
+    ck_assert_int_eq(dtor1_calls, 0);
+    ck_assert_int_eq(dtor2_calls, 2);
+}
+END_TEST
+
+/* API.md 3.7 st_netfd_close: "2. Frees the object exactly like
+ * st_netfd_free (destructor runs). 3. close(osfd); returns its result (a
+ * failing close still leaves the object freed)"; 5.2 #22 (keep); 3.7:
+ * "an SRS test observes that a freed object is the next one handed out".
+ * The descriptor is closed behind ST's back, with nobody waiting on it
+ * (once after a wait that timed out): close fails with EBADF, and so
+ * does st_netfd_close, whose object was freed all the same. */
+START_TEST(netfd_close_failing_close_frees)
+{
+    int way;
+
+    st_test_init(_i);
+    for (way = 0; way < 2; way++) {
+        st_netfd_t a, b, n;
+        int fd;
+
+        st_test_tcp_pair(&a, &b);
+        fd = st_netfd_fileno(a);
+        if (way == 1) {
+            errno = 0;
+            ck_assert_int_eq(st_netfd_poll(a, POLLIN, 2000), -1);
+            ck_assert_int_eq(errno, ETIME);
+        }
+        dtor_calls = 0;
+        dtor_arg = NULL;
+        st_netfd_setspecific(a, &way, nfd_dtor);
+        ck_assert_int_eq(close(fd), 0);         /* behind ST's back */
+        errno = 0;
+        ck_assert_int_eq(st_netfd_close(a), -1);
+        ck_assert_int_eq(errno, EBADF);
+        ck_assert_int_eq(dtor_calls, 1);        /* freed: destructor ran */
+        ck_assert_ptr_eq(dtor_arg, &way);
+        /* Freed: the next object handed out is this one. */
+        n = st_netfd_open_socket(socket(AF_INET, SOCK_STREAM, 0));
+        ck_assert_ptr_eq(n, a);
+        ck_assert_int_eq(dtor_calls, 1);
+        ck_assert_int_eq(st_netfd_close(n), 0);
+        ck_assert_int_eq(st_netfd_close(b), 0);
+    }
+}
+END_TEST
+
+/* API.md 3.9 st_accept: "If wrapping fails (e.g. EMFILE from select for
+ * fd ≥ FD_SETSIZE) the accepted descriptor is closed and NULL returned
+ * with the wrapping errno."  With select, every descriptor below
+ * FD_SETSIZE in use and the limit raised again past it (st_init lowered
+ * it to FD_SETSIZE: raising the hard limit needs CAP_SYS_RESOURCE, or
+ * valgrind, which lets st_init lower only the soft one; elsewhere the
+ * test passes without running), the connection is
+ * accepted as FD_SETSIZE, which select refuses: the descriptor must be
+ * closed, and the client sees the end of the connection. */
+START_TEST(accept_wrap_failure_closes)
+{
+    struct sockaddr_in sin;
+    struct rlimit rl;
+    static int fill[FD_SETSIZE];
+    st_netfd_t l, c, s;
+    char ch;
+    int fd, last = -1, i, nfill = 0;
+
+    ck_assert_int_eq(st_set_eventsys(ST_EVENTSYS_SELECT), 0);
+    ck_assert_int_eq(st_init(), 0);
+    ck_assert_int_eq(getrlimit(RLIMIT_NOFILE, &rl), 0);
+    ck_assert_int_le((long)rl.rlim_cur, FD_SETSIZE);
+    /* Valgrind keeps the hard limit (the soft one alone was lowered). */
+    if (rl.rlim_max != RLIM_INFINITY && rl.rlim_max < FD_SETSIZE + 16)
+        rl.rlim_max = FD_SETSIZE + 16;
+    rl.rlim_cur = FD_SETSIZE + 16;
+    if (setrlimit(RLIMIT_NOFILE, &rl) < 0) {
+        fprintf(stderr, "NOTE: cannot raise RLIMIT_NOFILE past FD_SETSIZE "
+                "(%s); accept_wrap_failure_closes skipped as passed\n",
+                strerror(errno));
+        return;
+    }
+    l = st_test_listener(&sin, 8);
+    ck_assert_ptr_nonnull(l);
+    c = st_netfd_open_socket(socket(AF_INET, SOCK_STREAM, 0));
+    ck_assert_ptr_nonnull(c);
+    ck_assert_int_eq(st_connect(c, (struct sockaddr *)&sin, sizeof sin,
+                                T1S), 0);
+    /* Fill every free number below FD_SETSIZE. */
+    while (nfill < FD_SETSIZE && last < FD_SETSIZE - 1) {
+        last = dup(st_netfd_fileno(c));
+        ck_assert_int_ge(last, 0);
+        fill[nfill++] = last;
+    }
+    ck_assert_int_eq(last, FD_SETSIZE - 1);
+    ck_assert_int_lt(fcntl(FD_SETSIZE, F_GETFD), 0);
+    errno = 0;
+    s = st_accept(l, NULL, NULL, T1S);
+    ck_assert_ptr_null(s);
+    ck_assert_int_eq(errno, EMFILE);
+    /* The accepted descriptor (FD_SETSIZE, the lowest free) is closed. */
+    errno = 0;
+    ck_assert_int_lt(fcntl(FD_SETSIZE, F_GETFD), 0);
+    ck_assert_int_eq(errno, EBADF);
+    fd = dup(st_netfd_fileno(c));
+    ck_assert_int_eq(fd, FD_SETSIZE);
+    close(fd);
+    /* The server end was closed: the client reads the end of file. */
+    ck_assert_int_eq((int)st_read(c, &ch, 1, st_test_usec(5000000)), 0);
+    for (i = 0; i < nfill; i++)
+        close(fill[i]);
+    ck_assert_int_eq(st_netfd_close(c), 0);
+    ck_assert_int_eq(st_netfd_close(l), 0);
+}
+END_TEST
+
 static Suite *io_suite(void)
 {
     Suite *s = suite_create("io");
@@ -1012,6 +1175,9 @@ static Suite *io_suite(void)
     tcase_add_loop_test(tc, signal_pipe_pattern, 0, n);
     tcase_add_loop_test(tc, bad_netfd_args, 0, n);
     tcase_add_test(tc, select_refuses_high_fd);
+    tcase_add_loop_test(tc, netfd_setspecific_replaces_destructor, 0, n);
+    tcase_add_loop_test(tc, netfd_close_failing_close_frees, 0, n);
+    tcase_add_test(tc, accept_wrap_failure_closes);
     suite_add_tcase(s, tc);
     return s;
 }

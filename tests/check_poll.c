@@ -759,6 +759,347 @@ START_TEST(poll_after_read_stopped_by_urgent_data)
 }
 END_TEST
 
+/* API.md 3.8 st_poll, step 3: "Appends a poll request to the I/O list,
+ * arms a timer unless ST_UTIME_NO_TIMEOUT, switches — always, even if
+ * descriptors are already ready; readiness is discovered in the next
+ * idle pass"; st_netfd_poll is st_poll on one entry; 5.2 #6: "st_poll/
+ * st_netfd_poll always switch even when ready" (keep).  A thread made
+ * runnable before the call runs before the call returns, and readiness
+ * it causes is found by the same call. */
+static int bystander_runs;
+
+static void *bystander(void *arg)
+{
+    int *sv = arg;
+    struct pollfd p;
+
+    bystander_runs++;
+    if (sv != NULL) {
+        /* Make sv[0] readable, and wait (blocking the process, not
+         * switching) until the kernel says so. */
+        ck_assert_int_eq((int)write(sv[1], "w", 1), 1);
+        p.fd = sv[0];
+        p.events = POLLIN;
+        p.revents = 0;
+        ck_assert_int_eq(poll(&p, 1, 5000), 1);
+    }
+    return NULL;
+}
+
+START_TEST(poll_switches_when_ready)
+{
+    st_netfd_t a, b;
+    struct pollfd pd[2];
+    st_thread_t t;
+    int sv[2], k, r;
+
+    st_test_init(_i);
+    st_test_tcp_pair(&a, &b);
+    ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+    ck_assert_int_eq((int)write(st_netfd_fileno(b), "r", 1), 1);
+    /* a is readable (and writable) now, and stays so: nothing reads. */
+    ck_assert_int_eq(st_netfd_poll(a, POLLIN, st_test_usec(1000000)), 0);
+    for (k = 0; k < 5; k++) {
+        bystander_runs = 0;
+        t = st_thread_create(bystander, k == 4 ? sv : NULL, 1, 0);
+        ck_assert_ptr_nonnull(t);
+        pd[0].fd = st_netfd_fileno(a);
+        pd[0].revents = 0;
+        switch (k) {
+        case 0:
+            pd[0].events = POLLIN;
+            ck_assert_int_eq(st_poll(pd, 1, st_test_usec(1000000)), 1);
+            ck_assert(pd[0].revents & POLLIN);
+            break;
+        case 1:
+            pd[0].events = POLLIN | POLLOUT;
+            ck_assert_int_eq(st_poll(pd, 1, ST_UTIME_NO_TIMEOUT), 1);
+            ck_assert(pd[0].revents & POLLIN);
+            ck_assert(pd[0].revents & POLLOUT);
+            break;
+        case 2:
+            ck_assert_int_eq(st_netfd_poll(a, POLLIN,
+                                           st_test_usec(1000000)), 0);
+            break;
+        case 3:
+            ck_assert_int_eq(st_netfd_poll(a, POLLOUT,
+                                           ST_UTIME_NO_TIMEOUT), 0);
+            break;
+        case 4:
+            /* sv[0] is not ready at the call; the bystander, run by the
+             * switch, makes it so before the pass that finds a ready. */
+            pd[0].events = POLLIN;
+            pd[1].fd = sv[0];
+            pd[1].events = POLLIN;
+            pd[1].revents = 0;
+            r = st_poll(pd, 2, st_test_usec(1000000));
+            ck_assert_int_eq(r, 2);
+            ck_assert(pd[0].revents & POLLIN);
+            ck_assert(pd[1].revents & POLLIN);
+            break;
+        }
+        ck_assert_int_eq(bystander_runs, 1);
+        ck_assert_int_eq(st_thread_join(t, NULL), 0);
+    }
+    close(sv[0]);
+    close(sv[1]);
+    ck_assert_int_eq(st_netfd_close(a), 0);
+    ck_assert_int_eq(st_netfd_close(b), 0);
+}
+END_TEST
+
+/* API.md 6.8, revents by backend: "select: POLLIN, POLLOUT, POLLPRI
+ * (errors/EOF appear as readable/writable)"; "poll: whatever the kernel
+ * reports, verbatim" (6.4: "including POLLERR, POLLHUP, POLLNVAL");
+ * "epoll: requested subset of POLLIN/POLLOUT/POLLPRI, plus POLLERR,
+ * POLLHUP unrequested; error/hang-up also sets all requested directions"
+ * (6.5).  io_uring reports as epoll does (ev_io_uring.c: a poll result
+ * with POLLERR or POLLHUP adds every wanted direction).  3.8
+ * st_netfd_poll: "otherwise 0 (also when only POLLERR/POLLHUP are
+ * reported — the next I/O call then returns the error or EOF)".
+ *
+ * Checked on a TCP connection that hung up (this end shut down for
+ * writing, then the peer closed: POLLHUP, no error; the peer's close
+ * alone is only an end of file, readable) and on one the peer reset
+ * (POLLERR and POLLHUP).  No urgent data is ever sent, so POLLPRI
+ * is never ready in itself: it appears only where epoll and io_uring add
+ * it for the error or hang-up, and a select wait for it alone sees
+ * neither (they are readable/writable there). */
+
+/* The kernel's own answer for fd now, as poll(2) gives it. */
+static short kernel_revents(int fd, short events)
+{
+    struct pollfd p;
+
+    p.fd = fd;
+    p.events = events;
+    p.revents = 0;
+    ck_assert_int_eq(poll(&p, 1, 0), 1);
+    return p.revents;
+}
+
+/* st_poll on fd for events, which must wake at once (the condition is
+ * there already) unless select cannot see it; checks revents against
+ * what the backend reports: dirs are the directions the connection shows
+ * (readable, writable), cond POLLHUP and maybe POLLERR. */
+static void check_cond_revents(int v, int fd, short events, short dirs,
+                               short cond)
+{
+    struct pollfd pd;
+    int r;
+
+    pd.fd = fd;
+    pd.events = events;
+    pd.revents = 0;
+    r = st_poll(&pd, 1, v == ST_EVENTSYS_SELECT && !(events & dirs) ?
+                20000 : st_test_usec(5000000));
+    if (v == ST_EVENTSYS_SELECT) {
+        /* Only the directions asked for and shown, no condition bits. */
+        ck_assert_int_eq(r, (events & dirs) ? 1 : 0);
+        if (r == 1)
+            ck_assert_int_eq(pd.revents, events & dirs);
+        return;
+    }
+    ck_assert_int_eq(r, 1);
+    if (v == ST_EVENTSYS_POLL) {
+        /* Verbatim: the kernel's bits, the condition included even when
+         * no direction was asked for or is shown.  (Which directions
+         * come with it is the kernel's business: WSAPoll reports a
+         * hang-up without POLLRDNORM.) */
+        ck_assert_int_eq(pd.revents, kernel_revents(fd, events));
+        ck_assert_int_eq(pd.revents & (POLLERR | POLLHUP), cond);
+    } else {
+        /* epoll, io_uring: the condition sets every requested direction,
+         * POLLPRI too. */
+        ck_assert_int_eq(pd.revents, events | cond);
+    }
+}
+
+/* Once cond has come: every request on a's descriptor, both directions
+ * shown, cond set;
+ * and st_netfd_poll(POLLPRI) ends with the condition alone (not on
+ * select, which has no condition bits). */
+static void check_each_request(int v, st_netfd_t a, short cond)
+{
+    int fa = st_netfd_fileno(a);
+    struct pollfd pd;
+
+    /* Wait for the condition to arrive: it makes the socket readable. */
+    pd.fd = fa;
+    pd.events = POLLIN;
+    ck_assert_int_eq(st_poll(&pd, 1, st_test_usec(5000000)), 1);
+    check_cond_revents(v, fa, POLLIN, POLLIN | POLLOUT, cond);
+    check_cond_revents(v, fa, POLLOUT, POLLIN | POLLOUT, cond);
+    check_cond_revents(v, fa, POLLIN | POLLPRI, POLLIN | POLLOUT, cond);
+    check_cond_revents(v, fa, POLLPRI, POLLIN | POLLOUT, cond);
+    if (v != ST_EVENTSYS_SELECT)
+        ck_assert_int_eq(st_netfd_poll(a, POLLPRI, st_test_usec(5000000)),
+                         0);
+}
+
+START_TEST(poll_revents_hangup)
+{
+    st_netfd_t a, b;
+    char c;
+    int v = st_test_backends[_i], fa;
+
+    st_test_init(_i);
+    st_test_tcp_pair(&a, &b);
+    fa = st_netfd_fileno(a);
+    ck_assert_int_eq(shutdown(fa, SHUT_WR), 0);
+    ck_assert_int_eq(st_netfd_close(b), 0); /* the peer's EOF: hang-up */
+    check_each_request(v, a, POLLHUP);
+    ck_assert_int_eq((int)st_read(a, &c, 1, st_test_usec(1000000)), 0);
+    ck_assert_int_eq(st_netfd_close(a), 0);
+}
+END_TEST
+
+START_TEST(poll_revents_reset)
+{
+    st_netfd_t a, b;
+    struct linger lg;
+    char c;
+    int v = st_test_backends[_i];
+
+    st_test_init(_i);
+    st_test_tcp_pair(&a, &b);
+    lg.l_onoff = 1;
+    lg.l_linger = 0;
+    ck_assert_int_eq(setsockopt(st_netfd_fileno(b), SOL_SOCKET, SO_LINGER,
+                                (const char *)&lg, sizeof lg), 0);
+    ck_assert_int_eq(st_netfd_close(b), 0);     /* sends RST */
+    check_each_request(v, a, POLLERR | POLLHUP);
+    ck_assert_int_eq(st_netfd_poll(a, POLLOUT, st_test_usec(5000000)), 0);
+    /* The next I/O call returns the error. */
+    errno = 0;
+    ck_assert_int_eq((int)st_read(a, &c, 1, st_test_usec(1000000)), -1);
+    ck_assert_int_eq(errno, ECONNRESET);
+    ck_assert_int_eq(st_netfd_close(a), 0);
+}
+END_TEST
+
+/* API.md 3.8 st_poll, step 4: "Interrupted: unregisters if still
+ * registered, −1 EINTR (even if readiness was found in the same pass)";
+ * 1.9: "Threads woken by I/O are appended in the order their poll
+ * requests were registered".  Two threads wait on one descriptor; the
+ * pass that finds it readable wakes both, and the first, running first,
+ * interrupts the second, which is runnable by then with its readiness
+ * found: its st_poll (or st_netfd_poll) still fails with EINTR.  The
+ * interrupt is consumed: its next wait sees the descriptor ready. */
+static st_thread_t victim;
+static int victim_how, victim_state, victim_r, victim_e, victim_again;
+
+static void *interrupter(void *arg)
+{
+    st_thread_info_t info[8];
+    struct pollfd pd;
+    int i, n;
+
+    pd.fd = st_netfd_fileno(arg);
+    pd.events = POLLIN;
+    if (st_poll(&pd, 1, st_test_usec(5000000)) != 1)
+        return (void *)0L;
+    n = st_thread_stats(info, 8);
+    for (i = 0; i < n; i++)
+        if (info[i].thread == victim)
+            victim_state = info[i].state;
+    st_thread_interrupt(victim);
+    return (void *)1L;
+}
+
+static void *interrupted_waiter(void *arg)
+{
+    struct pollfd pd;
+
+    pd.fd = st_netfd_fileno(arg);
+    pd.events = POLLIN;
+    pd.revents = 0;
+    errno = 0;
+    if (victim_how == 0)
+        victim_r = st_poll(&pd, 1, st_test_usec(5000000));
+    else
+        victim_r = st_netfd_poll(arg, POLLIN, st_test_usec(5000000));
+    victim_e = errno;
+    victim_again = st_poll(&pd, 1, st_test_usec(1000000));
+    return NULL;
+}
+
+START_TEST(poll_interrupt_beats_readiness)
+{
+    st_netfd_t a, b;
+    st_thread_t t;
+    void *rv;
+    char c;
+
+    st_test_init(_i);
+    st_test_tcp_pair(&a, &b);
+    for (victim_how = 0; victim_how < 2; victim_how++) {
+        victim_state = -1;
+        victim_r = victim_e = victim_again = -2;
+        t = st_thread_create(interrupter, a, 1, 0);
+        ck_assert_ptr_nonnull(t);
+        victim = st_thread_create(interrupted_waiter, a, 1, 0);
+        ck_assert_ptr_nonnull(victim);
+        st_thread_yield();      /* both register, in this order; no pass */
+        ck_assert_int_eq((int)write(st_netfd_fileno(b), "i", 1), 1);
+        ck_assert_int_eq(st_thread_join(t, &rv), 0);
+        ck_assert_ptr_eq(rv, (void *)1L);
+        ck_assert_int_eq(st_thread_join(victim, NULL), 0);
+        /* Woken by the readiness, in the interrupter's pass. */
+        ck_assert_int_eq(victim_state, ST_STATE_RUNNABLE);
+        ck_assert_int_eq(victim_r, -1);
+        ck_assert_int_eq(victim_e, EINTR);
+        ck_assert_int_eq(victim_again, 1);
+        ck_assert_int_eq((int)st_read(a, &c, 1, st_test_usec(1000000)), 1);
+    }
+    ck_assert_int_eq(st_netfd_close(a), 0);
+    ck_assert_int_eq(st_netfd_close(b), 0);
+}
+END_TEST
+
+/* API.md 1.6: "A timeout of 0 (ST_UTIME_NO_WAIT) never means 'return
+ * without switching': the thread is due immediately, so it waits until
+ * the run queue drains and the idle thread makes one non-blocking I/O
+ * check, then wakes (I/O readiness found in that pass wins over the
+ * timeout)."  Ready descriptors: st_poll returns them and st_netfd_poll
+ * 0, not a timeout; a descriptor that is not ready times out. */
+START_TEST(poll_no_wait_readiness_wins)
+{
+    st_netfd_t a, b;
+    struct pollfd pd[2];
+    int k;
+
+    st_test_init(_i);
+    st_test_tcp_pair(&a, &b);
+    ck_assert_int_eq((int)write(st_netfd_fileno(b), "z", 1), 1);
+    /* a is readable now, and stays so: nothing reads. */
+    ck_assert_int_eq(st_netfd_poll(a, POLLIN, st_test_usec(1000000)), 0);
+    for (k = 0; k < 3; k++) {
+        pd[0].fd = st_netfd_fileno(a);
+        pd[0].events = POLLIN;
+        pd[0].revents = 0;
+        pd[1].fd = st_netfd_fileno(b);
+        pd[1].events = POLLIN;
+        pd[1].revents = POLLIN;         /* stale: must be rewritten */
+        ck_assert_int_eq(st_poll(pd, 2, ST_UTIME_NO_WAIT), 1);
+        ck_assert(pd[0].revents & POLLIN);
+        ck_assert_int_eq(pd[1].revents, 0);
+        ck_assert_int_eq(st_netfd_poll(a, POLLIN, ST_UTIME_NO_WAIT), 0);
+        ck_assert_int_eq(st_netfd_poll(b, POLLOUT, ST_UTIME_NO_WAIT), 0);
+        ck_assert_int_eq(st_netfd_poll(a, POLLIN | POLLOUT,
+                                       ST_UTIME_NO_WAIT), 0);
+        errno = 0;
+        ck_assert_int_eq(st_netfd_poll(b, POLLIN, ST_UTIME_NO_WAIT), -1);
+        ck_assert_int_eq(errno, ETIME);
+        errno = 4242;
+        ck_assert_int_eq(st_poll(&pd[1], 1, ST_UTIME_NO_WAIT), 0);
+        ck_assert_int_eq(errno, 4242);
+    }
+    ck_assert_int_eq(st_netfd_close(a), 0);
+    ck_assert_int_eq(st_netfd_close(b), 0);
+}
+END_TEST
+
 static Suite *poll_suite(void)
 {
     Suite *s = suite_create("poll");
@@ -785,6 +1126,11 @@ static Suite *poll_suite(void)
     tcase_add_loop_test(tc, poll_level_after_several_arrivals, 0, n);
     tcase_add_loop_test(tc, poll_datagrams_after_short_read, 0, n);
     tcase_add_loop_test(tc, poll_after_read_stopped_by_urgent_data, 0, n);
+    tcase_add_loop_test(tc, poll_switches_when_ready, 0, n);
+    tcase_add_loop_test(tc, poll_revents_hangup, 0, n);
+    tcase_add_loop_test(tc, poll_revents_reset, 0, n);
+    tcase_add_loop_test(tc, poll_interrupt_beats_readiness, 0, n);
+    tcase_add_loop_test(tc, poll_no_wait_readiness_wins, 0, n);
     suite_add_tcase(s, tc);
     return s;
 }

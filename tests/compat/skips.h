@@ -21,6 +21,7 @@
   "needs FIFOs (mkfifo) and reads O_NONBLOCK back with fcntl(F_GETFL); "
   "check_fileio covers st_open on files" },
 { "io", "io", "select_refuses_high_fd", -1, NOFDNUM },
+{ "io", "io", "accept_wrap_failure_closes", -1, NOFDNUM },
 { "io", "io", "netfd_objects", -1,
   "reads O_NONBLOCK back with fcntl(F_GETFL): Winsock cannot report it" },
 { "io", "io", "accept_and_connect", -1,
@@ -36,6 +37,8 @@
 { "poll", "poll", "poll_pri_urgent_data", 1,
   "WSAPoll has no POLLPRI (out-of-band data); select covers it" },
 { "poll", "poll", "poll_high_descriptors", -1, NOFDNUM },
+{ "poll", "poll", "poll_revents_reset", -1,
+  "under Wine a connection reset by SO_LINGER 0 reads as end of file" },
 { "poll", "poll", "poll_bogus_descriptor_no_growth", -1, NOFDNUM },
 { "poll", "poll", "poll_regular_file_ready", -1,
   "Winsock waits on sockets only: a file descriptor cannot be polled "
