@@ -394,6 +394,38 @@ START_TEST(first_frame_randomized_by_16)
 }
 END_TEST
 
+/* API.md 3.1: st_randomize_stacks returns the previous setting, 0 or the
+ * non-zero value passed before; turning it on leaves the program's
+ * random() sequence alone (a private generator, quirk 19).  Windows has
+ * rand() only. */
+#if defined(_WIN32)
+#define APP_SEED(s) srand(s)
+#define APP_RANDOM() ((long)rand())
+#else
+#define APP_SEED(s) srandom(s)
+#define APP_RANDOM() random()
+#endif
+START_TEST(randomize_returns_previous_keeps_random)
+{
+    uintptr_t off[2];
+    long want[4];
+    int i;
+
+    ck_assert_int_eq(st_init(), 0);
+    APP_SEED(12345);
+    for (i = 0; i < 4; i++)
+        want[i] = APP_RANDOM();
+    APP_SEED(12345);
+    ck_assert_int_eq(st_randomize_stacks(7), 0);
+    ck_assert_int_eq(st_randomize_stacks(3), 7);
+    first_frame_offsets(off, 2, 16 * STACK);  /* new stacks, randomized */
+    for (i = 0; i < 4; i++)
+        ck_assert_int_eq(APP_RANDOM(), want[i]);
+    ck_assert_int_eq(st_randomize_stacks(0), 3);
+    ck_assert_int_eq(st_randomize_stacks(0), 0);
+}
+END_TEST
+
 static Suite *stack_suite(void)
 {
     Suite *s = suite_create("stack");
@@ -403,6 +435,7 @@ static Suite *stack_suite(void)
     tcase_add_test(tc, requested_size_usable);
     tcase_add_test(tc, first_frame_same_offset_without_randomization);
     tcase_add_test(tc, first_frame_randomized_by_16);
+    tcase_add_test(tc, randomize_returns_previous_keeps_random);
     tcase_add_test(tc, nonswitching_overflow_100_threads);
     tcase_add_test(tc, nonswitching_overflow_100000_threads);
     tcase_add_test(tc, nonswitching_overflow_1000000_threads);
