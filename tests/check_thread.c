@@ -506,6 +506,27 @@ START_TEST(exit_after_last_thread)
 }
 END_TEST
 
+/* API.md 4.5: the exit after the last thread is exit(0), so atexit
+ * handlers run, after the last thread's output. */
+static void say_atexit(void)
+{
+    printf("atexit\n");
+}
+
+static void main_exits_with_atexit(void)
+{
+    st_init();
+    atexit(say_atexit);
+    st_thread_create(print_and_sleep, (void *)2000L, 0, 0);
+    st_thread_exit(NULL);
+}
+
+START_TEST(last_exit_runs_atexit)
+{
+    child_exits_0(main_exits_with_atexit, "thread done\natexit\n");
+}
+END_TEST
+
 static void *read_forever(void *arg)
 {
     char c;
@@ -926,6 +947,7 @@ static Suite *thread_suite(void)
     tcase_add_loop_test(tc, read_with_data_ignores_interrupt, 0,
                         st_test_nbackends);
     tcase_add_test(tc, exit_after_last_thread);
+    tcase_add_test(tc, last_exit_runs_atexit);
     tcase_add_test(tc, blocked_io_keeps_process_alive);
     tcase_add_test(tc, main_exit_alone);
     tcase_add_test(tc, exited_primordial_not_joinable);

@@ -8,6 +8,7 @@
 #define NOFDNUM \
     "needs descriptor numbers (dup2, RLIMIT_NOFILE): sockets are handles"
 { "thread", "thread", "exit_after_last_thread", -1, NOFORK },
+{ "thread", "thread", "last_exit_runs_atexit", -1, NOFORK },
 { "thread", "thread", "blocked_io_keeps_process_alive", -1, NOFORK },
 { "thread", "thread", "main_exit_alone", -1, NOFORK },
 { "thread", "thread", "exited_primordial_not_joinable", -1, NOFORK },
