@@ -182,13 +182,24 @@ static inline void ep_check_fork(void)
         ep_rebuild();
 }
 
+/* epoll_ctl(op) of fd for events, reported with data (the descriptor, or
+ * TIMER_DATA). */
+static int ctl(int op, int fd, unsigned int events, int data)
+{
+    struct epoll_event ev;
+
+    memset(&ev, 0, sizeof ev);
+    ev.events = events;
+    ev.data.fd = data;
+    return epoll_ctl(E->epfd, op, fd, &ev);
+}
+
 /* Bring the kernel's interest for fd in line with the waiters.  Keeps
  * extra interest for netfd descriptors unless trim is set. */
 static int ep_sync(int fd, int trim)
 {
     ep_fd_t *e;
     unsigned int need, want;
-    struct epoll_event ev;
     int op, r;
 
     ep_check_fork();
@@ -204,15 +215,12 @@ static int ep_sync(int fd, int trim)
         E->nregistered--;
         return 0;
     }
-    memset(&ev, 0, sizeof ev);
-    ev.events = want;
-    ev.data.fd = fd;
     op = e->mask ? EPOLL_CTL_MOD : EPOLL_CTL_ADD;
-    r = epoll_ctl(E->epfd, op, fd, &ev);
+    r = ctl(op, fd, want, fd);
     if (r < 0 && op == EPOLL_CTL_MOD && errno == ENOENT)
-        r = epoll_ctl(E->epfd, op = EPOLL_CTL_ADD, fd, &ev);
+        r = ctl(op = EPOLL_CTL_ADD, fd, want, fd);
     else if (r < 0 && op == EPOLL_CTL_ADD && errno == EEXIST)
-        r = epoll_ctl(E->epfd, EPOLL_CTL_MOD, fd, &ev);
+        r = ctl(EPOLL_CTL_MOD, fd, want, fd);
     if (r < 0)
         return -1;
     if (e->mask == 0)
@@ -340,15 +348,9 @@ static st_utime_t exact_timeout(st_utime_t timeout)
 
     if (tfd < 0)
         return timeout;
-    if (fresh) {
-        struct epoll_event ev;
-        memset(&ev, 0, sizeof ev);
-        ev.events = EPOLLIN;
-        ev.data.fd = TIMER_DATA;
-        if (epoll_ctl(E->epfd, EPOLL_CTL_ADD, tfd, &ev) < 0) {
-            _st_tfd_close();
-            return timeout;
-        }
+    if (fresh && ctl(EPOLL_CTL_ADD, tfd, EPOLLIN, TIMER_DATA) < 0) {
+        _st_tfd_close();
+        return timeout;
     }
     return ST_UTIME_NO_TIMEOUT;
 }
@@ -486,14 +488,8 @@ static int ep_fd_new(int osfd)
          * descriptor was closed behind our back and the number now names
          * a new file, the kernel dropped the registration with the old
          * file: forget it, so that the next wait registers the new one. */
-        struct epoll_event ev;
-
         ep_check_fork();
-        memset(&ev, 0, sizeof ev);
-        ev.events = e->mask;
-        ev.data.fd = osfd;
-        if (epoll_ctl(E->epfd, EPOLL_CTL_MOD, osfd, &ev) < 0 &&
-            errno == ENOENT) {
+        if (ctl(EPOLL_CTL_MOD, osfd, e->mask, osfd) < 0 && errno == ENOENT) {
             e->mask = 0;
             E->nregistered--;
         }
