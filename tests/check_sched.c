@@ -77,13 +77,6 @@ START_TEST(create_does_not_switch)
 }
 END_TEST
 
-static st_utime_t fake;
-
-static st_utime_t fake_clock(void)
-{
-    return fake;
-}
-
 static void *sleep_then_mark(void *arg)
 {
     st_usleep((st_utime_t)(intptr_t)arg * 1000);
@@ -102,14 +95,13 @@ START_TEST(sleepers_wake_in_deadline_order)
     st_thread_t t[7];
     int i, pass;
 
-    fake = 1000;
-    ck_assert_int_eq(st_set_utime_function(fake_clock), 0);
+    st_test_fake_clock_at(1000);
     ck_assert_int_eq(st_init(), 0);
     for (i = 0; i < 7; i++)
         t[i] = st_thread_create(sleep_then_mark, (void *)(intptr_t)ms[i], 1, 0);
     for (pass = 0; pass < 100 && nseq < 7; pass++) {
         st_usleep(0);                   /* one idle pass */
-        fake += 1000;
+        st_test_fake += 1000;
     }
     for (i = 0; i < 7; i++)
         ck_assert_int_eq(st_thread_join(t[i], NULL), 0);
@@ -131,8 +123,7 @@ START_TEST(same_pass_expiries_latest_first)
     int i;
 
     /* A frozen clock makes all three expire in the same pass. */
-    fake = 1000;
-    ck_assert_int_eq(st_set_utime_function(fake_clock), 0);
+    st_test_fake_clock_at(1000);
     ck_assert_int_eq(st_init(), 0);
     t[0] = st_thread_create(fake_sleeper, (void *)10L, 1, 0);
     t[1] = st_thread_create(fake_sleeper, (void *)30L, 1, 0);
@@ -140,7 +131,7 @@ START_TEST(same_pass_expiries_latest_first)
     st_thread_create(mark, (void *)99L, 0, 0);
     st_thread_yield();                  /* all sleep, mark runs */
     ck_assert_int_eq(nseq, 1);
-    fake += 100;
+    st_test_fake += 100;
     /* The expired ones go to the run-queue head, latest deadline first,
      * ahead of anything already queued. */
     st_thread_create(mark, (void *)77L, 0, 0);
@@ -167,17 +158,16 @@ START_TEST(earlier_deadline_never_later_pass)
 {
     st_thread_t a, b;
 
-    fake = 5000;
-    ck_assert_int_eq(st_set_utime_function(fake_clock), 0);
+    st_test_fake_clock_at(5000);
     ck_assert_int_eq(st_init(), 0);
     a = st_thread_create(fake_sleeper2, (void *)50L, 1, 0);
     b = st_thread_create(fake_sleeper2, (void *)60L, 1, 0);
     st_thread_yield();
-    fake += 55;                          /* only a is due */
+    st_test_fake += 55;                          /* only a is due */
     st_thread_yield();
     ck_assert_int_eq(nseq, 1);
     ck_assert_int_eq(seq[0], 50);
-    fake += 10;
+    st_test_fake += 10;
     ck_assert_int_eq(st_thread_join(b, NULL), 0);
     ck_assert_int_eq(st_thread_join(a, NULL), 0);
     ck_assert_int_eq(seq[1], 60);
@@ -255,8 +245,7 @@ START_TEST(timer_wakeups_before_io_wakeups)
     st_netfd_t r[2];
     st_thread_t t[4];
 
-    fake = 1000;
-    ck_assert_int_eq(st_set_utime_function(fake_clock), 0);
+    st_test_fake_clock_at(1000);
     st_test_init(_i);
     for (i = 0; i < 2; i++) {
         ck_assert_int_eq(pipe(p[i]), 0);
@@ -270,7 +259,7 @@ START_TEST(timer_wakeups_before_io_wakeups)
     ck_assert_int_eq(nwake_seq, 0);
     ck_assert_int_eq((int)write(p[0][1], "a", 1), 1);
     ck_assert_int_eq((int)write(p[1][1], "b", 1), 1);
-    fake += 100;                        /* both sleepers due */
+    st_test_fake += 100;                        /* both sleepers due */
     for (i = 0; i < 4; i++)
         ck_assert_int_eq(st_thread_join(t[i], NULL), 0);
     wake_seq[nwake_seq] = '\0';

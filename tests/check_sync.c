@@ -150,15 +150,6 @@ START_TEST(timedwait_interrupt_on_entry)
 }
 END_TEST
 
-/* A clock that moves only when the test moves it: timers then expire in
- * the idle pass the test chooses, whatever the machine's load. */
-static st_utime_t fake;
-
-static st_utime_t fake_clock(void)
-{
-    return fake;
-}
-
 /* API.md 3.5 st_cond_timedwait: "if it timed out, errno = ETIME, -1; if
  * it was interrupted, errno = EINTR, -1 (interrupt wins when both)".
  * Two timed waiters expire in the same idle pass; whichever runs first
@@ -186,15 +177,14 @@ START_TEST(timedwait_timeout_and_interrupt_eintr_wins)
 {
     int first, second;
 
-    fake = 1000;
-    ck_assert_int_eq(st_set_utime_function(fake_clock), 0);
+    st_test_fake_clock_at(1000);
     ck_assert_int_eq(st_init(), 0);
     cv = st_cond_new();
     pair[0] = st_thread_create(timed_then_interrupt_other, (void *)0L, 1, 0);
     pair[1] = st_thread_create(timed_then_interrupt_other, (void *)1L, 1, 0);
     st_thread_yield();                  /* both wait, due at 1010, 1020 */
     ck_assert_int_eq(nwoke, 0);
-    fake += 100;                        /* both due in the next pass */
+    st_test_fake += 100;                        /* both due in the next pass */
     ck_assert_int_eq(st_thread_join(pair[0], NULL), 0);
     ck_assert_int_eq(st_thread_join(pair[1], NULL), 0);
     ck_assert_int_eq(nwoke, 2);
@@ -256,8 +246,7 @@ START_TEST(signal_skips_timed_out_waiter)
 {
     st_thread_t a1, a2, b;
 
-    fake = 1000;
-    ck_assert_int_eq(st_set_utime_function(fake_clock), 0);
+    st_test_fake_clock_at(1000);
     ck_assert_int_eq(st_init(), 0);
     cv = st_cond_new();
     a1 = st_thread_create(timed_then_signal, (void *)1L, 1, 0);
@@ -265,7 +254,7 @@ START_TEST(signal_skips_timed_out_waiter)
     b = st_thread_create(cond_waiter, (void *)3L, 1, 0);
     st_thread_yield();                  /* queue: a1, a2 (timed), b */
     ck_assert_int_eq(nwoke, 0);
-    fake += 100;                        /* a1 and a2 due in one pass */
+    st_test_fake += 100;                        /* a1 and a2 due in one pass */
     ck_assert_int_eq(st_thread_join(a1, NULL), 0);
     ck_assert_int_eq(st_thread_join(a2, NULL), 0);
     /* b was signalled before a1 and a2 exited, so it has run by now. */

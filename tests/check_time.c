@@ -251,7 +251,7 @@ END_TEST
 
 static int count_fds(void)
 {
-    return st_test_dir_entries("/proc/self/fd");
+    return st_test_dir_entries("/proc/self/fd", NULL);
 }
 
 /* Timed waits may use a descriptor of the library's (a timerfd, so that

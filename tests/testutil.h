@@ -174,9 +174,12 @@ static inline st_netfd_t st_test_listener(struct sockaddr_in *sin, int backlog)
     return st_netfd_open_socket(l);
 }
 
-/* The entries of a directory (not . and ..), e.g. /proc/self/fd; -1 if
- * it cannot be opened (no /proc). */
-static inline int st_test_dir_entries(const char *path)
+/* The entries of a directory (not . and ..), e.g. /proc/self/fd, that
+ * keep(path, name) accepts (every one if keep is NULL); -1 if it cannot
+ * be opened (no /proc). */
+static inline int st_test_dir_entries(const char *path,
+                                      int (*keep)(const char *dir,
+                                                  const char *name))
 {
     DIR *d = opendir(path);
     struct dirent *de;
@@ -185,10 +188,27 @@ static inline int st_test_dir_entries(const char *path)
     if (d == NULL)
         return -1;
     while ((de = readdir(d)) != NULL)
-        if (de->d_name[0] != '.')
+        if (de->d_name[0] != '.' && (keep == NULL || keep(path, de->d_name)))
             n++;
     closedir(d);
     return n;
+}
+
+/* A clock that moves only when the test moves it (st_test_fake += us):
+ * timers then expire in the idle pass the test chooses, whatever the
+ * machine's load.  st_test_fake_clock_at(t) installs it, reading t;
+ * call it before st_init. */
+static st_utime_t st_test_fake __attribute__((unused));
+
+static inline st_utime_t st_test_fake_clock(void)
+{
+    return st_test_fake;
+}
+
+static inline void st_test_fake_clock_at(st_utime_t t)
+{
+    st_test_fake = t;
+    ck_assert_int_eq(st_set_utime_function(st_test_fake_clock), 0);
 }
 
 /* Check's per-test time limit scales with ST_TEST_TIME_MULT too, unless
