@@ -119,6 +119,9 @@ def faster(bench, variants, key="ns"):
 RING_ST19 = ("ring-st19", "ringcond-st19")  # per round the faster of the two
 if "switch" in data:
     row("switch", "boost", "ns", "switch: Boost.Context jump (floor)", "ns/switch")
+    row("switch", "boost-ring", "ns",
+        "switch: ring of 100, Boost jump straight to the next (the shape's floor)", "ns/switch",
+        ratios=[("ST1.9 best ring", "switch", RING_ST19, "ns", None, False)], target="(info)")
     for ctx in ("asm", "ucontext", "setjmp"):
         main = ctx == "asm"
 
@@ -146,6 +149,7 @@ if "switch" in data:
         row("switch", f"ring-{ctx}", "ns",
             "switch: ring of 100, st_thread_yield, own functions, depth 1-8", "ns/switch",
             ratios=[("boost", "switch", "boost", "ns", None, False),
+                    ("jump ring", "switch", "boost-ring", "ns", None, False),
                     ("ST1.9 best ring" + (f" (mostly {best})" if best else ""), "switch",
                      RING_ST19, "ns", lim(0.7), False)],
             target="≤0.7x ST1.9 (best)" if main else "(info)")

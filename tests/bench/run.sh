@@ -155,7 +155,7 @@ rotate() {
 # ---- 1. switch ------------------------------------------------------------
 if want switch; then
   log "switch: $ROUNDS rounds, $SW_N switches"
-  V=(boost)
+  V=(boost boost-ring)
   for c in $CTXS; do
     V+=("yield-$c" "yieldasym-$c" "cond-$c" "condasym-$c" "ring-$c" "ringcond-$c")
   done
@@ -165,6 +165,7 @@ if want switch; then
     for v in $(rotate $r "${V[@]}"); do
       case $v in
         boost) record switch $v $r "$BIN/bench_boost" switch $((SW_N * 4)) ;;
+        boost-ring) record switch $v $r "$BIN/bench_boost" ring $SW_N ;;
         # iteration counts scaled so that each run takes about 0.3 s
         # (ST 1.9's yield rows are st_usleep(0): a poll per pass)
         *-ucontext|usleep0-*|yieldasym-st19) record switch $v $r "$BIN/bench_st-${v#*-}" "${v%%-*}" $((SW_N / 8)) ;;
