@@ -274,7 +274,6 @@ START_TEST(set_threads)
 END_TEST
 
 #if defined(__linux__)
-/* The OS threads of this process. */
 /* Is task name (in /proc/self/task) one of the pool's helpers, named
  * st-fileio?  Not if it has just exited. */
 static int is_helper(const char *dir, const char *name)

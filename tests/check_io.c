@@ -989,19 +989,13 @@ END_TEST
  * and destructor (the destructor is replaced even when the value is
  * unchanged). The stored destructor runs on free/close if the value is
  * non-NULL." */
-static int dtor1_calls, dtor2_calls;
-static void *dtor2_arg;
+static int dtor1_calls;
 
+/* Another destructor than nfd_dtor, which records its argument. */
 static void nfd_dtor1(void *v)
 {
     (void)v;
     dtor1_calls++;
-}
-
-static void nfd_dtor2(void *v)
-{
-    dtor2_calls++;
-    dtor2_arg = v;
 }
 
 START_TEST(netfd_setspecific_replaces_destructor)
@@ -1011,30 +1005,30 @@ START_TEST(netfd_setspecific_replaces_destructor)
 
     st_test_init(_i);
     st_test_tcp_pair(&a, &b);
-    dtor1_calls = dtor2_calls = 0;
+    dtor1_calls = dtor_calls = 0;
     /* Same value, new destructor: no call, and the new one is kept. */
     st_netfd_setspecific(a, &x, nfd_dtor1);
-    st_netfd_setspecific(a, &x, nfd_dtor2);
+    st_netfd_setspecific(a, &x, nfd_dtor);
     ck_assert_int_eq(dtor1_calls, 0);
-    ck_assert_int_eq(dtor2_calls, 0);
+    ck_assert_int_eq(dtor_calls, 0);
     ck_assert_ptr_eq(st_netfd_getspecific(a), &x);
     ck_assert_int_eq(st_netfd_close(a), 0);
     ck_assert_int_eq(dtor1_calls, 0);
-    ck_assert_int_eq(dtor2_calls, 1);
-    ck_assert_ptr_eq(dtor2_arg, &x);
+    ck_assert_int_eq(dtor_calls, 1);
+    ck_assert_ptr_eq(dtor_arg, &x);
     /* A new value calls the current (replaced) destructor on the old. */
     st_netfd_setspecific(b, &x, nfd_dtor1);
-    st_netfd_setspecific(b, &x, nfd_dtor2);
+    st_netfd_setspecific(b, &x, nfd_dtor);
     st_netfd_setspecific(b, &y, nfd_dtor1);
     ck_assert_int_eq(dtor1_calls, 0);
-    ck_assert_int_eq(dtor2_calls, 2);
-    ck_assert_ptr_eq(dtor2_arg, &x);
+    ck_assert_int_eq(dtor_calls, 2);
+    ck_assert_ptr_eq(dtor_arg, &x);
     /* Same value, no destructor: none runs when the object goes. */
     st_netfd_setspecific(b, &y, NULL);
     ck_assert_ptr_eq(st_netfd_getspecific(b), &y);
     st_netfd_free(b);
     ck_assert_int_eq(dtor1_calls, 0);
-    ck_assert_int_eq(dtor2_calls, 2);
+    ck_assert_int_eq(dtor_calls, 2);
 }
 END_TEST
 
@@ -1086,9 +1080,9 @@ END_TEST
  * FD_SETSIZE in use and the limit raised again past it (st_init lowered
  * it to FD_SETSIZE: raising the hard limit needs CAP_SYS_RESOURCE, or
  * valgrind, which lets st_init lower only the soft one; elsewhere the
- * test passes without running), the connection is
- * accepted as FD_SETSIZE, which select refuses: the descriptor must be
- * closed, and the client sees the end of the connection. */
+ * test passes without running), the connection is accepted as
+ * FD_SETSIZE, which select refuses: the descriptor must be closed, and
+ * the client sees the end of the connection. */
 START_TEST(accept_wrap_failure_closes)
 {
     struct sockaddr_in sin;

@@ -163,7 +163,7 @@ START_TEST(earlier_deadline_never_later_pass)
     a = st_thread_create(fake_sleeper2, (void *)50L, 1, 0);
     b = st_thread_create(fake_sleeper2, (void *)60L, 1, 0);
     st_thread_yield();
-    st_test_fake += 55;                          /* only a is due */
+    st_test_fake += 55;                 /* only a is due */
     st_thread_yield();
     ck_assert_int_eq(nseq, 1);
     ck_assert_int_eq(seq[0], 50);
@@ -259,7 +259,7 @@ START_TEST(timer_wakeups_before_io_wakeups)
     ck_assert_int_eq(nwake_seq, 0);
     ck_assert_int_eq((int)write(p[0][1], "a", 1), 1);
     ck_assert_int_eq((int)write(p[1][1], "b", 1), 1);
-    st_test_fake += 100;                        /* both sleepers due */
+    st_test_fake += 100;                /* both sleepers due */
     for (i = 0; i < 4; i++)
         ck_assert_int_eq(st_thread_join(t[i], NULL), 0);
     wake_seq[nwake_seq] = '\0';

@@ -184,7 +184,7 @@ START_TEST(timedwait_timeout_and_interrupt_eintr_wins)
     pair[1] = st_thread_create(timed_then_interrupt_other, (void *)1L, 1, 0);
     st_thread_yield();                  /* both wait, due at 1010, 1020 */
     ck_assert_int_eq(nwoke, 0);
-    st_test_fake += 100;                        /* both due in the next pass */
+    st_test_fake += 100;                /* both due in the next pass */
     ck_assert_int_eq(st_thread_join(pair[0], NULL), 0);
     ck_assert_int_eq(st_thread_join(pair[1], NULL), 0);
     ck_assert_int_eq(nwoke, 2);
@@ -254,7 +254,7 @@ START_TEST(signal_skips_timed_out_waiter)
     b = st_thread_create(cond_waiter, (void *)3L, 1, 0);
     st_thread_yield();                  /* queue: a1, a2 (timed), b */
     ck_assert_int_eq(nwoke, 0);
-    st_test_fake += 100;                        /* a1 and a2 due in one pass */
+    st_test_fake += 100;                /* a1 and a2 due in one pass */
     ck_assert_int_eq(st_thread_join(a1, NULL), 0);
     ck_assert_int_eq(st_thread_join(a2, NULL), 0);
     /* b was signalled before a1 and a2 exited, so it has run by now. */
